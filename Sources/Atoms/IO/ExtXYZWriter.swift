@@ -80,7 +80,8 @@ struct ExtXYZFrameWriter {
         for (name, column) in columns {
             properties += ":\(name):\(Self.kindLetter(column.values)):\(column.width)"
         }
-        fields.append("Properties=\(properties)")
+        // Quoted only when a column name holds a quote, bracket or '=' (ASE writes it bare).
+        fields.append("Properties=" + ExtXYZValueText.quoted(properties))
         for (key, value) in try labelValues() {
             fields.append(try pair(key, value))
         }
@@ -181,11 +182,10 @@ struct ExtXYZFrameWriter {
                     location.key(name), found: "column '\(name)'",
                     expected: "a column name that is not read back as species, positions or forces")
             }
-            guard !name.isEmpty, !name.utf8.contains(where: { ExtXYZNumbers.isSpace($0) || Self.nameBreakers.contains($0) })
+            guard !name.isEmpty, !name.utf8.contains(where: { ExtXYZNumbers.isSpace($0) || $0 == UInt8(ascii: ":") })
             else {
                 throw AtomsError.malformed(
-                    location.key(name), found: "column name '\(name)'",
-                    expected: "a name without whitespace, ':', '=' or quotes")
+                    location.key(name), found: "column name '\(name)'", expected: "a name without whitespace or ':'")
             }
             guard column.count == configuration.numAtoms else {
                 throw AtomsError.shapeMismatch(
@@ -195,8 +195,6 @@ struct ExtXYZFrameWriter {
         }
         return columns
     }
-
-    private static let nameBreakers: Set<UInt8> = Set(":=\"'{}[]\\".utf8)
 
     private func writeAtomLines(columns: [(name: String, column: PerAtomColumn)], to output: inout String) throws {
         for atom in 0..<configuration.numAtoms {
