@@ -84,9 +84,11 @@ import Testing
         #expect(irreps.contains(Irrep(2, .even)) && !irreps.contains(Irrep(2, .odd)))
     }
 
-    @Test func codableRoundTripKeepsEntries() throws {
-        let irreps = try Irreps(parsing: "3x2e+0x1o+1x0o")
-        let data = try JSONEncoder().encode(irreps)
-        #expect(try JSONDecoder().decode(Irreps.self, from: data) == irreps)
+    @Test func codesAsTheE3nnString() throws {
+        let irreps = try Irreps(parsing: "3x2e + 0x1o+1x0o")
+        let data = try JSONEncoder().encode([irreps])
+        #expect(String(decoding: data, as: UTF8.self) == #"["3x2e+0x1o+1x0o"]"#)
+        #expect(try JSONDecoder().decode([Irreps].self, from: data) == [irreps])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Irreps].self, from: Data(#"["1x"]"#.utf8)) }
     }
 }

@@ -1,5 +1,6 @@
 // SwiftMACE, MIT licence.
-// Parsing and printing of e3nn irreps strings: "128x0e+128x1o", "128x0e + 128x1o", "2x1o+3e", "" (MACE.md §1.1).
+// Parsing and printing of e3nn irreps strings: "128x0e+128x1o", "128x0e + 128x1o", "2x1o+3e", "" (MACE.md §1.1);
+// Codable as that string.
 
 extension Irreps: CustomStringConvertible {
     /// Parses an e3nn irreps string, the grammar of e3nn 0.4.4's `Irreps(str)`.
@@ -57,5 +58,25 @@ extension Irreps: CustomStringConvertible {
 extension StringProtocol {
     fileprivate var trimmingWhitespace: String {
         String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}
+
+extension Irreps: Codable {
+    /// Decodes the e3nn string form, e.g. `"128x0e+128x1o"`.
+    /// - Throws: `DecodingError.dataCorrupted` carrying the `EquivarianceError` message.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        do {
+            try self.init(parsing: text)
+        } catch let error as EquivarianceError {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
+    }
+
+    /// Encodes the e3nn string form.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }

@@ -6,7 +6,7 @@
 /// Feature vectors with these irreps use e3nn's mul_ir layout (MACE.md §1.2): the entries' blocks are concatenated,
 /// block `b` being a row-major `[mul_b, 2l_b+1]` array. Entry order matters and is kept as given; equality is
 /// entry-wise (`1x0e+1x0e != 2x0e`, as in e3nn).
-public struct Irreps: Sendable, Hashable, Codable {
+public struct Irreps: Sendable, Hashable {
     /// The entries, in order.
     public let entries: [MulIrrep]
 
