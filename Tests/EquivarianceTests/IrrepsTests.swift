@@ -74,7 +74,7 @@ import Testing
 
     @Test func acceptsSpacesAroundEveryPart() throws {
         #expect(try Irreps(parsing: " 16 x 0e +  1 x 1o ").description == "16x0e+1x1o")
-        #expect(try Irreps(parsing: "   ") == Irreps([MulIrrep]()))
+        #expect(try Irreps(parsing: "   ") == .empty)
     }
 
     @Test func filtersEntriesByIrrepKeepingOrder() throws {

@@ -10,7 +10,7 @@ extension Irreps: CustomStringConvertible {
     /// - Throws: `EquivarianceError.invalidIrreps` quoting the whole text and the entry that failed.
     public init(parsing text: String) throws {
         if text.allSatisfy(\.isWhitespace) {
-            self.init([MulIrrep]())
+            self = .empty
             return
         }
         var parsed: [MulIrrep] = []
@@ -46,7 +46,8 @@ extension Irreps: CustomStringConvertible {
             throw EquivarianceError.invalidIrreps(text, reason: expectation)
         }
         guard l <= maxDegree else {
-            throw EquivarianceError.invalidIrreps(text, reason: "degree \(l) exceeds the supported maximum \(maxDegree)")
+            throw EquivarianceError.invalidIrreps(
+                text, reason: "degree \(l) exceeds the supported maximum \(maxDegree)")
         }
         return MulIrrep(mul, Irrep(l, last == "e" ? .even : .odd))
     }

@@ -15,6 +15,9 @@ public struct Irreps: Sendable, Hashable {
     /// Builds from `(mul, irrep)` pairs.
     public init(_ pairs: [(Int, Irrep)]) { self.entries = pairs.map { MulIrrep($0.0, $0.1) } }
 
+    /// No entries (e3nn `Irreps("")`), dimension 0.
+    public static let empty = Irreps([MulIrrep]())
+
     /// One copy of a single irrep, `1x<irrep>`.
     public init(_ irrep: Irrep) { self.entries = [MulIrrep(1, irrep)] }
 

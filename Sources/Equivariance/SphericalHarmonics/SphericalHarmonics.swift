@@ -93,7 +93,9 @@ public struct SphericalHarmonics: Sendable {
     private static let epsilon = 1e-12
 
     /// `∂u/∂v` of `u = v / max(‖v‖, eps)`: `(I − u uᵀ)/‖v‖` above eps, `I/eps` below.
-    private func applyNormalizationChainRule(u: SIMD3<Double>, length: Double?, gradients g: UnsafeMutablePointer<Double>) {
+    private func applyNormalizationChainRule(
+        u: SIMD3<Double>, length: Double?, gradients g: UnsafeMutablePointer<Double>
+    ) {
         guard let length else { return }
         for i in 0..<dim {
             let row = SIMD3(g[3 * i], g[3 * i + 1], g[3 * i + 2])

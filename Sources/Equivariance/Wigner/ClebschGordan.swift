@@ -11,9 +11,13 @@ enum ClebschGordan {
         let primes = Self.primes(upTo: j1 + j2 + j3 + 1)
         let f = { (n: Int) in Self.factorialExponents(n, primes: primes) }
 
-        // Prefactor (2j3+1)·(j3+j1−j2)!(j3−j1+j2)!(j1+j2−j3)!(j3+m3)!(j3−m3)! / ((j1+j2+j3+1)!(j1∓m1)!(j2∓m2)!).
+        // Prefactor (2j3+1)·(j3+j1−j2)!(j3−j1+j2)!(j1+j2−j3)!(j3+m3)!(j3−m3)!
+        //           / ((j1+j2+j3+1)!(j1−m1)!(j1+m1)!(j2−m2)!(j2+m2)!); the (2j3+1) is applied below.
         var prefactor = Self.sum([f(j3 + j1 - j2), f(j3 - j1 + j2), f(j1 + j2 - j3), f(j3 + m3), f(j3 - m3)])
-        prefactor = Self.subtract(prefactor, Self.sum([f(j1 + j2 + j3 + 1), f(j1 - m1), f(j1 + m1), f(j2 - m2), f(j2 + m2)]))
+        let prefactorDenominatorExponents = Self.sum([
+            f(j1 + j2 + j3 + 1), f(j1 - m1), f(j1 + m1), f(j2 - m2), f(j2 + m2),
+        ])
+        prefactor = Self.subtract(prefactor, prefactorDenominatorExponents)
 
         // Racah sum: terms as exact prime-exponent rationals over a common denominator.
         let vMin = max(-j1 + j2 + m3, -j1 + m1, 0)

@@ -48,19 +48,21 @@ public enum Wigner3j {
         let sortedTensor = cache.value(for: chosen.source.map { l[$0] } + [-1]) {
             sortedTriple(l[chosen.source[0]], l[chosen.source[1]], l[chosen.source[2]])
         }
-        // out[i0, i1, i2] = sign · T[i_source0, i_source1, i_source2]
-        var out = DenseArray(zeros: l.map { 2 * $0 + 1 })
-        var index = [0, 0, 0]
+        // out[i0, i1, i2] = sign · T[i_source0, i_source1, i_source2], via T's stride for each output axis.
+        let sortedShape = sortedTensor.shape
+        let sortedStrides = [sortedShape[1] * sortedShape[2], sortedShape[2], 1]
+        var stride = [0, 0, 0]
+        for (sortedAxis, outputAxis) in chosen.source.enumerated() { stride[outputAxis] = sortedStrides[sortedAxis] }
+        var values: [Double] = []
+        values.reserveCapacity(sortedTensor.values.count)
         for i0 in 0..<(2 * l1 + 1) {
             for i1 in 0..<(2 * l2 + 1) {
                 for i2 in 0..<(2 * l3 + 1) {
-                    index = [i0, i1, i2]
-                    out[i0, i1, i2] = chosen.sign
-                        * sortedTensor.values[sortedTensor.flatIndex(chosen.source.map { index[$0] })]
+                    values.append(chosen.sign * sortedTensor.values[i0 * stride[0] + i1 * stride[1] + i2 * stride[2]])
                 }
             }
         }
-        return out
+        return DenseArray(shape: l.map { 2 * $0 + 1 }, values: values)
     }
 
     /// Steps 2–4 for `a ≤ b ≤ c`: complex CG, real basis, unit Frobenius norm, zero |x| < 1e-14, sign rule.
@@ -69,32 +71,33 @@ public enum Wigner3j {
         let qa = RealBasisChange.columns(l: a)
         let qb = RealBasisChange.columns(l: b)
         let qc = RealBasisChange.columns(l: c)
-        var t = DenseArray(zeros: [2 * a + 1, 2 * b + 1, 2 * c + 1])
+        let (da, db, dc) = (2 * a + 1, 2 * b + 1, 2 * c + 1)
+        var values = [Double](repeating: 0, count: da * db * dc)
         // C'[j,k,n] = Re Σ Q_a[i,j] Q_b[p,k] conj(Q_c[q,n]) G[i,p,q], with G nonzero only for q−c = (i−a)+(p−b).
-        for j in 0..<(2 * a + 1) {
-            for k in 0..<(2 * b + 1) {
-                for n in 0..<(2 * c + 1) {
+        for j in 0..<da {
+            for k in 0..<db {
+                for n in 0..<dc {
                     var sum = ComplexNumber(re: 0, im: 0)
                     for (i, x) in qa[j] {
                         for (p, y) in qb[k] {
                             let q = c + (i - a) + (p - b)
                             for (row, z) in qc[n] where row == q {
-                                let term = x * y * z.conjugate * ComplexNumber(re: g[i, p, q], im: 0)
+                                let cg = ComplexNumber(re: g.values[(i * db + p) * dc + q], im: 0)
+                                let term = x * y * z.conjugate * cg
                                 sum = ComplexNumber(re: sum.re + term.re, im: sum.im + term.im)
                             }
                         }
                     }
-                    t[j, k, n] = sum.re
+                    values[(j * db + k) * dc + n] = sum.re
                 }
             }
         }
-        let norm = t.frobeniusNorm
-        var values = t.values.map { $0 / norm }
-        values = values.map { abs($0) < 1e-14 ? 0 : $0 }
-        let allZeroM = t.flatIndex([a, b, c])
+        let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        values = values.map { abs($0 / norm) < 1e-14 ? 0 : $0 / norm }
+        let allZeroM = (a * db + b) * dc + c
         let reference = values[allZeroM] != 0 ? values[allZeroM] : (values.first { $0 != 0 } ?? 1)
         if reference < 0 { values = values.map { -$0 } }
-        return DenseArray(shape: t.shape, values: values)
+        return DenseArray(shape: [da, db, dc], values: values)
     }
 }
 
@@ -111,7 +114,8 @@ private final class Wigner3jCache: @unchecked Sendable {
             return cached
         }
         lock.unlock()
-        // Computed outside the lock: the inner sorted-table lookup re-enters the cache. A race computes twice, harmlessly.
+        // Computed outside the lock: the inner sorted-table lookup re-enters the cache.
+        // A race computes the same table twice, harmlessly.
         let computed = compute()
         lock.lock()
         defer { lock.unlock() }

@@ -53,11 +53,13 @@ enum WignerD {
     }
 
     /// `D^0 … D^lmax` of a rotation (`det = +1`): `D^0 = [1]`, `D^1 = R`, and for `l ≥ 2`
-    /// `D^l = (2l+1) · C ⋅ (D^(l−1) ⊗ R) ⋅ Cᵀ` with `C = wigner_3j(l, l−1, 1)` read as a `[2l+1, (2l−1)·3]` matrix
+    /// `D^l = (2l+1) · C ⋅ (D^(l−1) ⊗ R) ⋅ Cᵀ` with `C = wigner_3j(l, l−1, 1)` read as a
+    /// `[2l+1, (2l−1)·3]` matrix
     /// (`√(2l+1)·C` is an isometry intertwining `D^(l−1) ⊗ D^1` with `D^l`, by invariance and unit norm).
     static func rotationMatrices(lmax: Int, rotation: OrthogonalMatrix) throws -> [DenseArray] {
         guard lmax <= Wigner3j.maxDegree else {
-            throw EquivarianceError.unsupported("Wigner D of degree \(lmax): degrees must be in 0...\(Wigner3j.maxDegree)")
+            throw EquivarianceError.unsupported(
+                "Wigner D of degree \(lmax): degrees must be in 0...\(Wigner3j.maxDegree)")
         }
         var matrices = [DenseArray(shape: [1, 1], values: [1])]
         if lmax == 0 { return matrices }
