@@ -16,7 +16,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "Support"),
-        .target(name: "Equivariance", dependencies: ["Support"]),
+        .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"]),
         .executableTarget(
             name: "swiftmace",
