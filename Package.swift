@@ -17,7 +17,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "Support"),
-        .target(name: "Tensors", dependencies: ["Support"]),
+        .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Equivariance", dependencies: ["Support"]),
         .target(name: "Atoms", dependencies: ["Support"]),
         .executableTarget(

@@ -52,7 +52,8 @@ extension Tensor {
         buffer: Buffer, shape: [Int], dtype: DType, inputs: [Tensor], force: Bool = false,
         rule: @escaping BackwardRule
     ) -> Tensor {
-        guard force || GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else {
+        // Cheap test first: tensors without history never read the task-local mode.
+        guard inputs.contains(where: { $0.node != nil }), force || GradMode.isEnabled else {
             return Tensor(buffer: buffer, shape: shape, dtype: dtype)
         }
         let node = GradNode(inputs: inputs, rule: rule, buffer: buffer, shape: shape, dtype: dtype)
