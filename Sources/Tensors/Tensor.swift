@@ -12,7 +12,7 @@
 /// ```swift
 /// let x = try Tensor([1, 2, 3, 4], shape: [2, 2]).requiringGrad()
 /// let y = (x * x).sum()
-/// let (dx) = try grad(of: y, withRespectTo: [x])[0]   // 2x
+/// let dx = try grad(of: y, withRespectTo: [x])[0]   // 2x
 /// ```
 public struct Tensor: Sendable {
     /// Dimensions, outermost first; `[]` for a scalar.
