@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
-// (docs/ARCHITECTURE.md): Support < Equivariance < Atoms < swiftmace.
+// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < swiftmace.
 import PackageDescription
 
 let package = Package(
@@ -10,12 +10,14 @@ let package = Package(
         .executable(name: "swiftmace", targets: ["swiftmace"]),
         .library(name: "Atoms", targets: ["Atoms"]),
         .library(name: "Equivariance", targets: ["Equivariance"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .target(name: "Support"),
+        .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"]),
         .executableTarget(
@@ -25,11 +27,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
-            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance"],
+            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance", "Tensors"],
             path: "Benchmarks"),
-        .target(name: "TestSupport", dependencies: ["Support", "Atoms"]),
+        .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
         .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
     ]
 )
