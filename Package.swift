@@ -16,10 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "Support"),
+        .target(name: "Support", exclude: ["README.md"]),
         .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
-        .target(name: "Atoms", dependencies: ["Support"]),
+        .target(name: "Atoms", dependencies: ["Support"], exclude: ["README.md"]),
         .executableTarget(
             name: "swiftmace",
             dependencies: [
