@@ -37,12 +37,7 @@ public enum PymatgenReader {
         let cell = Matrix3(rows: rows[0], rows[1], rows[2])
         var pbc = PBC.all
         if let periodic = try lattice.optionalMember("pbc") {
-            let flags = try periodic.elements(count: 3).map { node -> Bool in
-                guard let flag = node.value as? Bool else {
-                    throw AtomsError.malformed(node.location, found: "\(node.value)", expected: "true or false")
-                }
-                return flag
-            }
+            let flags = try periodic.elements(count: 3).map { try $0.bool() }
             pbc = PBC(flags[0], flags[1], flags[2])
         }
 
@@ -57,9 +52,9 @@ public enum PymatgenReader {
                 positions.append(fractional * cell)
             }
         }
-        if let declared = try entry.optionalMember("num_atoms"), (try? declared.number()) != Double(numbers.count) {
+        if let declared = try entry.optionalMember("num_atoms"), declared.value != .int(numbers.count) {
             throw AtomsError.shapeMismatch(
-                declared.location, found: "\(declared.value)", expected: "\(numbers.count), the number of sites")
+                declared.location, found: declared.kind, expected: "\(numbers.count), the number of sites")
         }
 
         var configuration = Configuration(atomicNumbers: numbers, positions: positions, cell: cell, pbc: pbc)
@@ -80,7 +75,7 @@ public enum PymatgenReader {
             if let value = node.scalarInfo { configuration.info[key] = value }
         }
         for key in ["group", "tag"] {
-            if let type = try entry.optionalMember(key), let name = type.value as? String {
+            if let type = try entry.optionalMember(key), case .string(let name) = type.value {
                 configuration.configType = name
                 break
             }
@@ -109,7 +104,7 @@ public enum PymatgenReader {
             }
             if let occupancy = try only.optionalMember("occu"), try occupancy.number() != 1 {
                 throw AtomsError.unsupportedFormat(
-                    occupancy.location, reason: "partial occupancy \(occupancy.value); expected 1")
+                    occupancy.location, reason: "partial occupancy \(try occupancy.number()); expected 1")
             }
             symbolNode = try only.member("element", "the element symbol")
         } else {
