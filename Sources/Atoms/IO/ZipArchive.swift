@@ -71,27 +71,10 @@ struct ZipArchive: Sendable {
     /// - Parameter memberLocation: the location errors name (the archive and the member's key).
     /// - Throws: `AtomsError` for a damaged local header, truncated data, an unsupported method or a bad CRC.
     func contents(of entry: Entry, at memberLocation: InputLocation) throws -> [UInt8] {
-        let header = entry.localHeaderOffset
-        guard bytes.contains(offset: header, length: 30) else {
-            throw AtomsError.truncated(memberLocation, expected: "a zip local header at offset \(header)")
-        }
-        guard bytes.littleEndian(UInt32.self, at: header) == Self.localSignature else {
-            throw AtomsError.malformed(
-                memberLocation, found: "no local header signature at offset \(header)",
-                expected: "a zip local file header")
-        }
-        let nameLength = Int(bytes.littleEndian(UInt16.self, at: header + 26) ?? 0)
-        let extraLength = Int(bytes.littleEndian(UInt16.self, at: header + 28) ?? 0)
-        let dataStart = header + 30 + nameLength + extraLength
-        guard bytes.contains(offset: dataStart, length: entry.compressedSize) else {
-            throw AtomsError.truncated(
-                memberLocation,
-                expected: "\(entry.compressedSize) bytes of zip member data at offset \(dataStart); the file has \(bytes.count) bytes")
-        }
         if entry.flags & 1 != 0 {
             throw AtomsError.unsupportedFormat(memberLocation, reason: "encrypted zip member")
         }
-        let range = dataStart..<dataStart + entry.compressedSize
+        let range = try dataRange(of: entry, at: memberLocation)
         let data: [UInt8]
         switch entry.method {
         case 0:
@@ -114,6 +97,28 @@ struct ZipArchive: Sendable {
                 expected: "\(Self.hex(entry.crc32)) as the zip directory records (the member is corrupt)")
         }
         return data
+    }
+
+    /// Where a member's (compressed) data lies, after its local header.
+    func dataRange(of entry: Entry, at memberLocation: InputLocation) throws -> Range<Int> {
+        let header = entry.localHeaderOffset
+        guard bytes.contains(offset: header, length: 30) else {
+            throw AtomsError.truncated(memberLocation, expected: "a zip local header at offset \(header)")
+        }
+        guard bytes.littleEndian(UInt32.self, at: header) == Self.localSignature else {
+            throw AtomsError.malformed(
+                memberLocation, found: "no local header signature at offset \(header)",
+                expected: "a zip local file header")
+        }
+        let nameLength = Int(bytes.littleEndian(UInt16.self, at: header + 26) ?? 0)
+        let extraLength = Int(bytes.littleEndian(UInt16.self, at: header + 28) ?? 0)
+        let dataStart = header + 30 + nameLength + extraLength
+        guard bytes.contains(offset: dataStart, length: entry.compressedSize) else {
+            throw AtomsError.truncated(
+                memberLocation,
+                expected: "\(entry.compressedSize) bytes of zip member data at offset \(dataStart); the file has \(bytes.count) bytes")
+        }
+        return dataStart..<dataStart + entry.compressedSize
     }
 
     private static func hex(_ value: UInt32) -> String {
