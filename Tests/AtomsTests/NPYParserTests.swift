@@ -16,7 +16,24 @@ import Testing
     struct Expected: Decodable {
         var descr: String
         var shape: [Int]
-        var values: [JSONValue]
+        var values: [Value]
+    }
+
+    enum Value: Decodable, Equatable {
+        case int(Int)
+        case double(Double)
+        case string(String)
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Int.self) {
+                self = .int(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .double(value)
+            } else {
+                self = .string(try container.decode(String.self))
+            }
+        }
     }
 
     static func expected(_ name: String) throws -> Expected {
@@ -25,7 +42,7 @@ import Testing
         return try #require(all[name])
     }
 
-    static func number(_ value: JSONValue) -> Double? {
+    static func number(_ value: Value) -> Double? {
         switch value {
         case .int(let integer): Double(integer)
         case .double(let real): real
@@ -42,8 +59,8 @@ import Testing
         let values = expected.values
         switch array.values {
         case .reals(let reals): #expect(reals.map(Optional.some) == values.map(Self.number))
-        case .integers(let integers): #expect(integers.map(JSONValue.int) == values)
-        case .strings(let strings): #expect(strings.map(JSONValue.string) == values)
+        case .integers(let integers): #expect(integers.map(Value.int) == values)
+        case .strings(let strings): #expect(strings.map(Value.string) == values)
         }
         #expect(array.count == values.count)
     }

@@ -2,7 +2,6 @@
 // JSONNode: a JSON value together with its JSON path (`[12].outputs.forces`), so readers of JSON datasets can
 // check types and name the exact place of every error.
 
-import Foundation
 import Support
 
 /// A parsed JSON value and where it sits in its file.
@@ -11,13 +10,9 @@ struct JSONNode {
     let location: InputLocation
 
     /// Parses JSON bytes; the root's location has no key.
+    /// - Throws: `AtomsError` naming the file and line of a syntax error.
     static func parse(_ bytes: [UInt8], file: String) throws -> JSONNode {
-        let location = InputLocation(file: file)
-        do {
-            return JSONNode(value: try JSONDecoder().decode(JSONValue.self, from: Data(bytes)), location: location)
-        } catch {
-            throw AtomsError.unsupportedFormat(location, reason: "not valid JSON")
-        }
+        JSONNode(value: try JSONParser.parse(bytes, file: file), location: InputLocation(file: file))
     }
 
     private func child(_ value: JSONValue, path: String) -> JSONNode {
