@@ -84,13 +84,13 @@ public enum DeePMDReader {
             for frame in 0..<frameCount {
                 let start = frame * 3 * atomCount
                 var configuration = Configuration(
-                    atomicNumbers: numbers, positions: RMD17Reader.vectors(positions, from: start, count: atomCount))
+                    atomicNumbers: numbers, positions: positions.vectors3(from: start, count: atomCount))
                 if let cells {
                     configuration.cell = Matrix3(rowMajor: Array(cells[9 * frame..<9 * frame + 9]))
                     configuration.pbc = .all
                 }
                 configuration.energy = energies?[frame]
-                configuration.forces = forces.map { RMD17Reader.vectors($0, from: start, count: atomCount) }
+                configuration.forces = forces?.vectors3(from: start, count: atomCount)
                 configuration.virials = virials.map { Matrix3(rowMajor: Array($0[9 * frame..<9 * frame + 9])) }
                 configurations.append(configuration)
             }
@@ -169,7 +169,8 @@ public enum DeePMDReader {
                 throw AtomsError.missingKey(
                     InputLocation(file: url.relativePath), key: "\(name).npy",
                     expected: name == "box"
-                        ? "a box per frame (or a 'nopbc' file in the system folder)" : "an array of \(width) values per frame")
+                        ? "a box per frame (or a 'nopbc' file in the system folder)"
+                        : "an array of \(width) values per frame")
             }
             return try values(fileURL, width: width, frames: frames)
         }

@@ -32,7 +32,8 @@ struct JSONParser {
         let line = bytes[..<min(index, bytes.count)].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
         let rest = bytes[min(index, bytes.count)...].prefix(16)
         // Shown as ASCII, with '?' for anything unprintable, since the input may not be text at all.
-        let found = rest.isEmpty ? "end of file" : String(rest.map { (0x20..<0x7F).contains($0) ? Character(Unicode.Scalar($0)) : "?" })
+        let printable = rest.map { (0x20..<0x7F).contains($0) ? Character(Unicode.Scalar($0)) : "?" }
+        let found = rest.isEmpty ? "end of file" : String(printable)
         return AtomsError.malformed(InputLocation(file: file, line: line), found: found, expected: expected)
     }
 

@@ -79,7 +79,8 @@ public enum NPYParser {
         if overflow || needed > available {
             throw AtomsError.truncated(
                 location,
-                expected: "\(overflow ? "more than \(Int.max)" : "\(needed)") bytes of array data for \(shapeText); found \(available)")
+                expected: "\(overflow ? "more than \(Int.max)" : "\(needed)") bytes of array data for \(shapeText); "
+                    + "found \(available)")
         }
         if needed < available {
             throw AtomsError.shapeMismatch(

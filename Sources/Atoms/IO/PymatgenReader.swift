@@ -59,10 +59,12 @@ public enum PymatgenReader {
 
         var configuration = Configuration(atomicNumbers: numbers, positions: positions, cell: cell, pbc: pbc)
         let outputs = try entry.member("outputs", "the calculation outputs (energy, forces, virial_stress)")
-        if let energy = try label(outputs, keys.energyCandidates, keys.energy == PropertyKeys.defaultEnergy, "energy (eV)") {
+        let defaultEnergy = keys.energy == PropertyKeys.defaultEnergy
+        if let energy = try label(outputs, keys.energyCandidates, defaultEnergy, "energy (eV)") {
             configuration.energy = try energy.number()
         }
-        if let forces = try label(outputs, keys.forcesCandidates, keys.forces == PropertyKeys.defaultForces, "forces (eV/Å)") {
+        let defaultForces = keys.forces == PropertyKeys.defaultForces
+        if let forces = try label(outputs, keys.forcesCandidates, defaultForces, "forces (eV/Å)") {
             configuration.forces = try forces.elements(count: numbers.count).map { try $0.vector3() }
         }
         let defaultStress = keys.stress == PropertyKeys.defaultStress

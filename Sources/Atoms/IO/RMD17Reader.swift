@@ -74,18 +74,10 @@ public enum RMD17Reader {
         return (0..<frameCount).map { frame in
             let start = frame * atomCount * 3
             var configuration = Configuration(
-                atomicNumbers: numbers, positions: vectors(positions, from: start, count: atomCount))
+                atomicNumbers: numbers, positions: positions.vectors3(from: start, count: atomCount))
             configuration.energy = energies?[frame]
-            configuration.forces = forces.map { vectors($0, from: start, count: atomCount) }
+            configuration.forces = forces?.vectors3(from: start, count: atomCount)
             return configuration
-        }
-    }
-
-    /// `count` 3-vectors from a flat array starting at `start`.
-    static func vectors(_ flat: [Double], from start: Int, count: Int) -> [SIMD3<Double>] {
-        (0..<count).map { atom in
-            let base = start + 3 * atom
-            return SIMD3(flat[base], flat[base + 1], flat[base + 2])
         }
     }
 
@@ -93,7 +85,8 @@ public enum RMD17Reader {
         guard let name = names.first(where: file.contains) else {
             throw AtomsError.missingKey(
                 InputLocation(file: file.path), key: names[0],
-                expected: "\(what) under '\(names.joined(separator: "' or '"))'; members: \(file.keys.joined(separator: ", "))")
+                expected: "\(what) under '\(names.joined(separator: "' or '"))'; "
+                    + "members: \(file.keys.joined(separator: ", "))")
         }
         return name
     }

@@ -116,7 +116,8 @@ struct ZipArchive: Sendable {
         guard bytes.contains(offset: dataStart, length: entry.compressedSize) else {
             throw AtomsError.truncated(
                 memberLocation,
-                expected: "\(entry.compressedSize) bytes of zip member data at offset \(dataStart); the file has \(bytes.count) bytes")
+                expected: "\(entry.compressedSize) bytes of zip member data at offset \(dataStart); "
+                    + "the file has \(bytes.count) bytes")
         }
         return dataStart..<dataStart + entry.compressedSize
     }
