@@ -23,7 +23,7 @@ import TestSupport
         Case(fixture: "atoms/extxyz/tial_head.xyz", format: .extxyz, everyTruncationFails: false),
         Case(fixture: "atoms/extxyz/ethanol_isolated_atoms.xyz", format: .extxyz, everyTruncationFails: false),
         Case(fixture: "atoms/numpy/rmd17/rmd17_ethanol_train_01_head5.npz", format: .npz, everyTruncationFails: true),
-        Case(fixture: "atoms/numpy/compressed_rmd17_head3.npz", format: .npz, everyTruncationFails: true),
+        Case(fixture: "atoms/numpy/rmd17/rmd17_ethanol_train_01_head3_compressed.npz", format: .npz, everyTruncationFails: true),
         Case(fixture: "atoms/numpy/pymatgen/Si_training_excerpt.json", format: .pymatgenJSON, everyTruncationFails: true),
     ]
 
