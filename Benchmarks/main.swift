@@ -4,7 +4,9 @@
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
-let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [:]
+let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
+    "neighbours": runNeighbourListBenchmark,
+]
 
 if let name = arguments.first, let run = benchmarks[name] {
     do {

@@ -3,8 +3,8 @@
 // (matscipy) fixtures, edge properties, input errors and neighbour counts.
 
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Atoms
 
@@ -15,7 +15,9 @@ private struct Edge: Equatable, Comparable, CustomStringConvertible {
     var shift: SIMD3<Int32>
 
     static func < (a: Edge, b: Edge) -> Bool {
-        (a.sender, a.receiver, a.shift.x, a.shift.y, a.shift.z) < (b.sender, b.receiver, b.shift.x, b.shift.y, b.shift.z)
+        (a.sender, a.receiver, a.shift.x, a.shift.y, a.shift.z) < (
+            b.sender, b.receiver, b.shift.x, b.shift.y, b.shift.z
+        )
     }
 
     var description: String { "(\(sender), \(receiver), [\(shift.x), \(shift.y), \(shift.z)])" }
@@ -89,14 +91,17 @@ private func expectMatchesBruteForce(
         return
     }
     #expect(list.numAtoms == positions.count, sourceLocation: sourceLocation)
-    #expect(list.shifts == list.unitShifts.map { SIMD3<Double>($0) * cell }, "\(context)", sourceLocation: sourceLocation)
+    #expect(
+        list.shifts == list.unitShifts.map { SIMD3<Double>($0) * cell }, "\(context)", sourceLocation: sourceLocation)
     let edgeSet = Set(found.map(\.description))
     for (k, edge) in found.enumerated() {
         let vector = positions[Int(edge.receiver)] - positions[Int(edge.sender)] + list.shifts[k]
         let reverse = Edge(sender: edge.receiver, receiver: edge.sender, shift: 0 &- edge.shift)
         guard dot(vector, vector) < cutoff * cutoff, edgeSet.contains(reverse.description) else {
             Issue.record(
-                Comment(rawValue: "\(context): edge \(edge) has length \(norm(vector)) (cutoff \(cutoff)) or lacks its reverse"),
+                Comment(
+                    rawValue:
+                        "\(context): edge \(edge) has length \(norm(vector)) (cutoff \(cutoff)) or lacks its reverse"),
                 sourceLocation: sourceLocation)
             return
         }
@@ -108,7 +113,8 @@ private func randomPositions(
 ) -> [SIMD3<Double>] {
     (0..<count).map { _ in
         SIMD3(
-            Double.random(in: fractionalRange, using: &generator), Double.random(in: fractionalRange, using: &generator),
+            Double.random(in: fractionalRange, using: &generator),
+            Double.random(in: fractionalRange, using: &generator),
             Double.random(in: fractionalRange, using: &generator)) * cell
     }
 }
@@ -209,7 +215,8 @@ private let skewedCell = Matrix3(rows: SIMD3(5.0, 0, 0), SIMD3(4.1, 2.2, 0), SIM
         for pbc in allPBC {
             for cutoff in [3.0, 3.0000001, 4.5] {
                 try expectMatchesBruteForce(
-                    positions: positions, cell: cell, pbc: pbc, cutoff: cutoff, context: "faces pbc \(pbc) cutoff \(cutoff)")
+                    positions: positions, cell: cell, pbc: pbc, cutoff: cutoff,
+                    context: "faces pbc \(pbc) cutoff \(cutoff)")
             }
         }
         // Strict cutoff: neighbours at exactly 3 Å are not edges; just above, each lattice atom has 6.
@@ -231,8 +238,10 @@ private let skewedCell = Matrix3(rows: SIMD3(5.0, 0, 0), SIMD3(4.1, 2.2, 0), SIM
         try expectMatchesBruteForce(
             positions: positions, cell: wireCell, pbc: PBC(false, true, false), cutoff: 4.0, searchCell: skewedCell,
             context: "wire with only the second row")
-        let withRows = try NeighbourList(positions: positions, cell: skewedCell, pbc: PBC(true, true, false), cutoff: 4.0)
-        let withoutRow = try NeighbourList(positions: positions, cell: slabCell, pbc: PBC(true, true, false), cutoff: 4.0)
+        let withRows = try NeighbourList(
+            positions: positions, cell: skewedCell, pbc: PBC(true, true, false), cutoff: 4.0)
+        let withoutRow = try NeighbourList(
+            positions: positions, cell: slabCell, pbc: PBC(true, true, false), cutoff: 4.0)
         #expect(withRows == withoutRow)
     }
 
@@ -260,7 +269,8 @@ private let skewedCell = Matrix3(rows: SIMD3(5.0, 0, 0), SIMD3(4.1, 2.2, 0), SIM
         var generator = SeededGenerator(seed: 60)
         let positions = randomPositions(count: 9, in: skewedCell, using: &generator)
         let configuration = Configuration(
-            atomicNumbers: Array(repeating: 8, count: 9), positions: positions, cell: skewedCell, pbc: PBC(true, false, true))
+            atomicNumbers: Array(repeating: 8, count: 9), positions: positions, cell: skewedCell,
+            pbc: PBC(true, false, true))
         #expect(
             try NeighbourList(configuration: configuration, cutoff: 3)
                 == NeighbourList(positions: positions, cell: skewedCell, pbc: PBC(true, false, true), cutoff: 3))
@@ -272,7 +282,8 @@ private let skewedCell = Matrix3(rows: SIMD3(5.0, 0, 0), SIMD3(4.1, 2.2, 0), SIM
         #expect(try NeighbourList(positions: [SIMD3(0, 0, 0)], cutoff: 5).numEdges == 0)
         // Far apart atoms: the bin grid stays small instead of covering the 10⁹ Å extent in 2.5 Å bins.
         let far = try NeighbourList(positions: [SIMD3(0, 0, 0), SIMD3(1e9, 1e9, 1e9), SIMD3(1, 0, 0)], cutoff: 5)
-        #expect(edges(of: far) == [Edge(sender: 0, receiver: 2, shift: .zero), Edge(sender: 2, receiver: 0, shift: .zero)])
+        #expect(
+            edges(of: far) == [Edge(sender: 0, receiver: 2, shift: .zero), Edge(sender: 2, receiver: 0, shift: .zero)])
     }
 
     @Test func invalidInputThrowsWithMessages() {
@@ -311,7 +322,8 @@ private let skewedCell = Matrix3(rows: SIMD3(5.0, 0, 0), SIMD3(4.1, 2.2, 0), SIM
                 == "cutoff 5.0 Å reaches 15813251 periodic cell images; at most 10000000 are supported")
         #expect(
             message { try NeighbourList(positions: [SIMD3(1e30, 0, 0)], cell: cubic, pbc: .all, cutoff: 2) }
-                == "atom 0 at (1e+30, 0.0, 0.0) lies 2.5e+29 cell lengths along cell vector 0; at most 16777216 are supported")
+                == "atom 0 at (1e+30, 0.0, 0.0) lies 2.5e+29 cell lengths along cell vector 0; "
+                + "at most 16777216 are supported")
     }
 
     @Test func neighbourCountsMatchMaceAverage() throws {

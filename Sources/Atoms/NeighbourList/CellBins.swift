@@ -31,6 +31,14 @@ struct CellBins {
     let slotAtoms: [Int32]
     /// Original position of the atom in each slot (Å), kept contiguous per bin for cache locality.
     let slotPositions: [SIMD3<Double>]
+    /// Wrapped position of each atom (Å): its position minus its wrap offset times the cell.
+    let wrappedPositions: [SIMD3<Double>]
+    /// Wrapped position of the atom in each slot (Å).
+    let slotWrappedPositions: [SIMD3<Double>]
+    /// How much rounding can make a distance between wrapped positions differ from the same distance
+    /// between original positions (Å), with a wide margin: a candidate search with `cutoff + roundingSkin`
+    /// misses no edge.
+    let roundingSkin: Double
     /// Wrap offset of the atom in each slot.
     let slotWrapOffsets: [SIMD3<Int32>]
 
@@ -79,7 +87,8 @@ struct CellBins {
         // Sparse structures (a large vacuum cell, a molecule spread far apart) would otherwise get far more bins
         // than atoms: coarsen the densest direction until there are at most about two bins per atom.
         while Double(binCounts[0]) * Double(binCounts[1]) * Double(binCounts[2]) > Double(maximumBins) {
-            let axis = binCounts[0] >= binCounts[1] && binCounts[0] >= binCounts[2] ? 0 : binCounts[1] >= binCounts[2] ? 1 : 2
+            let axis =
+                binCounts[0] >= binCounts[1] && binCounts[0] >= binCounts[2] ? 0 : binCounts[1] >= binCounts[2] ? 1 : 2
             binCounts[axis] = max(1, binCounts[axis] / 2)
         }
 
@@ -126,12 +135,18 @@ struct CellBins {
         var slotAtoms = [Int32](repeating: 0, count: numAtoms)
         var slotPositions = [SIMD3<Double>](repeating: .zero, count: numAtoms)
         var slotOffsets = [SIMD3<Int32>](repeating: .zero, count: numAtoms)
+        var slotWrapped = [SIMD3<Double>](repeating: .zero, count: numAtoms)
+        var wrapped = [SIMD3<Double>](repeating: .zero, count: numAtoms)
+        var largestCoordinate = 0.0
         for atom in 0..<numAtoms {
+            wrapped[atom] = positions[atom] - SIMD3<Double>(offsets[atom]) * lattice.basis
+            largestCoordinate = max(largestCoordinate, absolute(positions[atom]).max())
             let slot = Int(next[binOfAtom[atom]])
             next[binOfAtom[atom]] += 1
             slotAtoms[slot] = Int32(atom)
             slotPositions[slot] = positions[atom]
             slotOffsets[slot] = offsets[atom]
+            slotWrapped[slot] = wrapped[atom]
         }
 
         self.periodic = lattice.pbc
@@ -143,5 +158,9 @@ struct CellBins {
         self.slotAtoms = slotAtoms
         self.slotPositions = slotPositions
         self.slotWrapOffsets = slotOffsets
+        self.wrappedPositions = wrapped
+        self.slotWrappedPositions = slotWrapped
+        // Each coordinate carries a rounding error of a few 1e-16 of the largest magnitude involved.
+        self.roundingSkin = 1e-10 * (cutoff + largestCoordinate)
     }
 }

@@ -107,56 +107,75 @@ struct CellListBuilder {
         result.counts.reserveCapacity(senders.count)
         // Reused per sender: the (bin, image) pairs within reach along each direction.
         var reachable: [[(bin: Int, image: Int32)]] = [[], [], []]
+        var keys: [UInt64] = []
+        var scratch: [FoundEdge] = []
         let cutoffSquared = cutoff * cutoff
+        let candidateSquared = (cutoff + bins.roundingSkin) * (cutoff + bins.roundingSkin)
         let counts = bins.binCounts
+        let (row0, row1, row2) = cell.rows
         bins.binStarts.withUnsafeBufferPointer { starts in
             bins.slotAtoms.withUnsafeBufferPointer { slotAtoms in
                 bins.slotPositions.withUnsafeBufferPointer { slotPositions in
-                    bins.slotWrapOffsets.withUnsafeBufferPointer { slotOffsets in
-                        for sender in senders {
-                            let home = bins.atomBins[sender]
-                            for axis in 0..<3 {
-                                reachable[axis].removeAll(keepingCapacity: true)
-                                let count = counts[axis]
-                                let reach = bins.reach[axis]
-                                let bin = Int(home[axis])
-                                for extended in (bin - reach)...(bin + reach) {
-                                    if bins.periodic[axis] {
-                                        // Extended bin index → bin in the cell and whole cells crossed.
-                                        let image = extended >= 0 ? extended / count : -((count - 1 - extended) / count)
-                                        reachable[axis].append((extended - image * count, Int32(image)))
-                                    } else if extended >= 0 && extended < count {
-                                        reachable[axis].append((extended, 0))
-                                    }
-                                }
-                            }
-                            let origin = positions[sender]
-                            let senderOffset = bins.wrapOffsets[sender]
-                            let first = result.records.count
-                            for z in reachable[2] {
-                                for y in reachable[1] {
-                                    let row = counts[0] * (y.bin + counts[1] * z.bin)
-                                    for x in reachable[0] {
-                                        // S = image crossed + sender's wrap − receiver's wrap, so that the
-                                        // vector is measured between the original positions.
-                                        let image = SIMD3(x.image, y.image, z.image) &+ senderOffset
-                                        let bin = row + x.bin
-                                        for slot in Int(starts[bin])..<Int(starts[bin + 1]) {
-                                            let shift = image &- slotOffsets[slot]
-                                            let vector = (slotPositions[slot] - origin) + SIMD3<Double>(shift) * cell
-                                            guard dot(vector, vector) < cutoffSquared else { continue }
-                                            let receiver = slotAtoms[slot]
-                                            if Int(receiver) == sender && shift == .zero { continue }
-                                            result.records.append(
-                                                FoundEdge(
-                                                    receiver: receiver, shiftX: shift.x, shiftY: shift.y,
-                                                    shiftZ: shift.z))
+                    bins.slotWrappedPositions.withUnsafeBufferPointer { slotWrapped in
+                        bins.slotWrapOffsets.withUnsafeBufferPointer { slotOffsets in
+                            for sender in senders {
+                                let home = bins.atomBins[sender]
+                                for axis in 0..<3 {
+                                    reachable[axis].removeAll(keepingCapacity: true)
+                                    let count = counts[axis]
+                                    let reach = bins.reach[axis]
+                                    let bin = Int(home[axis])
+                                    for extended in (bin - reach)...(bin + reach) {
+                                        if bins.periodic[axis] {
+                                            // Extended bin index → bin in the cell and whole cells crossed.
+                                            let image =
+                                                extended >= 0 ? extended / count : -((count - 1 - extended) / count)
+                                            reachable[axis].append((extended - image * count, Int32(image)))
+                                        } else if extended >= 0 && extended < count {
+                                            reachable[axis].append((extended, 0))
                                         }
                                     }
                                 }
+                                let origin = positions[sender]
+                                let wrappedOrigin = bins.wrappedPositions[sender]
+                                let senderOffset = bins.wrapOffsets[sender]
+                                let first = result.records.count
+                                for z in reachable[2] {
+                                    for y in reachable[1] {
+                                        let row = counts[0] * (y.bin + counts[1] * z.bin)
+                                        for x in reachable[0] {
+                                            let image = SIMD3(x.image, y.image, z.image)
+                                            // Candidates by wrapped positions: the receiver's wrapped position
+                                            // minus this point is the edge vector up to rounding.
+                                            let centre = wrappedOrigin - SIMD3<Double>(image) * cell
+                                            let imageAndSender = image &+ senderOffset
+                                            let bin = row + x.bin
+                                            for slot in Int(starts[bin])..<Int(starts[bin + 1]) {
+                                                let approximate = slotWrapped[slot] - centre
+                                                guard dot(approximate, approximate) < candidateSquared else { continue }
+                                                // The exact test, with NeighbourList's documented arithmetic:
+                                                // S = image crossed + sender's wrap − receiver's wrap, and the
+                                                // vector between the original positions (S·cell written out as
+                                                // Matrix3's row-vector product).
+                                                let shift = imageAndSender &- slotOffsets[slot]
+                                                let shiftVector =
+                                                    Double(shift.x) * row0 + Double(shift.y) * row1 + Double(shift.z)
+                                                    * row2
+                                                let vector = (slotPositions[slot] - origin) + shiftVector
+                                                guard dot(vector, vector) < cutoffSquared else { continue }
+                                                let receiver = slotAtoms[slot]
+                                                if Int(receiver) == sender && shift == .zero { continue }
+                                                result.records.append(
+                                                    FoundEdge(
+                                                        receiver: receiver, shiftX: shift.x, shiftY: shift.y,
+                                                        shiftZ: shift.z))
+                                            }
+                                        }
+                                    }
+                                }
+                                sortEdges(&result.records, from: first, keys: &keys, scratch: &scratch)
+                                result.counts.append(Int32(result.records.count - first))
                             }
-                            result.records[first...].sort(by: FoundEdge.precedes)
-                            result.counts.append(Int32(result.records.count - first))
                         }
                     }
                 }
@@ -164,6 +183,32 @@ struct CellListBuilder {
         }
         return result
     }
+}
+
+/// Sorts `records[first...]` (one sender's edges) by (receiver, S).
+///
+/// Sorting integer keys (receiver, position) is several times faster than comparing records; only runs of one
+/// receiver seen across several images, which occur in cells smaller than the cutoff, then need sorting by S.
+/// `keys` and `scratch` are reused buffers.
+private func sortEdges(_ records: inout [FoundEdge], from first: Int, keys: inout [UInt64], scratch: inout [FoundEdge])
+{
+    let count = records.count - first
+    guard count > 1 else { return }
+    keys.removeAll(keepingCapacity: true)
+    for k in 0..<count { keys.append(UInt64(UInt32(bitPattern: records[first + k].receiver)) << 32 | UInt64(k)) }
+    keys.sort()
+    scratch.removeAll(keepingCapacity: true)
+    scratch.append(contentsOf: records[first...])
+    var runStart = first
+    for (k, key) in keys.enumerated() {
+        let slot = first + k
+        records[slot] = scratch[Int(key & 0xFFFF_FFFF)]
+        if records[slot].receiver != records[runStart].receiver {
+            if slot - runStart > 1 { records[runStart..<slot].sort(by: FoundEdge.precedes) }
+            runStart = slot
+        }
+    }
+    if records.count - runStart > 1 { records[runStart...].sort(by: FoundEdge.precedes) }
 }
 
 /// A fixed-size buffer that concurrent iterations write at distinct indices (never the same one).

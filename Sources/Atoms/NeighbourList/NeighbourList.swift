@@ -52,8 +52,8 @@ public struct NeighbourList: Sendable, Equatable {
     ///   - configuration: the structure; positions and cell in Å.
     ///   - cutoff: the interaction cutoff `r_max` in Å, finite and positive.
     /// - Throws: `AtomsError.invalidGeometry` for a non-positive or non-finite cutoff, a non-finite position
-    ///   or cell entry, a zero or degenerate periodic cell vector, or a cutoff that reaches more than 1000
-    ///   cell images along one direction (10⁷ in all).
+    ///   or cell entry, a zero or degenerate periodic cell vector, a cutoff that reaches more than 1000
+    ///   cell images along one direction (10⁷ in all), or an atom more than 2²⁴ cell lengths outside the cell.
     public init(configuration: Configuration, cutoff: Double) throws {
         try self.init(
             positions: configuration.positions, cell: configuration.cell, pbc: configuration.pbc, cutoff: cutoff)
