@@ -158,9 +158,8 @@ struct CellListBuilder {
                                                 // vector between the original positions (S·cell written out as
                                                 // Matrix3's row-vector product).
                                                 let shift = imageAndSender &- slotOffsets[slot]
-                                                let shiftVector =
-                                                    Double(shift.x) * row0 + Double(shift.y) * row1 + Double(shift.z)
-                                                    * row2
+                                                let (sx, sy, sz) = (Double(shift.x), Double(shift.y), Double(shift.z))
+                                                let shiftVector = sx * row0 + sy * row1 + sz * row2
                                                 let vector = (slotPositions[slot] - origin) + shiftVector
                                                 guard dot(vector, vector) < cutoffSquared else { continue }
                                                 let receiver = slotAtoms[slot]
