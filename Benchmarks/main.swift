@@ -6,6 +6,7 @@ import Foundation
 let arguments = CommandLine.arguments.dropFirst()
 let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "matmul": runMatmulBenchmark,
+    "neighbours": runNeighbourListBenchmark,
 ]
 
 if let name = arguments.first, let run = benchmarks[name] {
