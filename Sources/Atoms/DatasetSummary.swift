@@ -34,6 +34,8 @@ public struct DatasetSummary: Sendable, Codable, Equatable {
     /// Cutoff used for the neighbour count (Å), and the mean number of neighbours per atom.
     public var rMax: Double
     public var meanNeighbours: Double
+    /// Mean neighbours over atoms that have any: mace-torch's `avg_num_neighbors` for this data at `rMax`.
+    public var meanNeighboursOfReceivingAtoms: Double
 
     /// Summarises `dataset`, counting neighbours within `rMax` with mace-torch's neighbour-list convention.
     /// - Throws: `AtomsError` if a configuration's cell cannot be used for a neighbour list.
@@ -54,7 +56,7 @@ public struct DatasetSummary: Sendable, Codable, Equatable {
         var forceMin = Double.infinity
         var forceMax = -Double.infinity
         var forceNormMax = 0.0
-        var edges = 0
+        var neighbourCounts = NeighbourCounts()
         for configuration in dataset.configurations {
             for z in configuration.atomicNumbers { elementCounts[z, default: 0] += 1 }
             pbcCounts[configuration.pbc.description, default: 0] += 1
@@ -74,7 +76,7 @@ public struct DatasetSummary: Sendable, Codable, Equatable {
             }
             if configuration.stress != nil { labelCounts["stress"]! += 1 }
             if configuration.virials != nil { labelCounts["virials"]! += 1 }
-            edges += try NeighbourList(configuration: configuration, cutoff: rMax).count
+            neighbourCounts.add(try NeighbourList(configuration: configuration, cutoff: rMax))
         }
         let sortedNumbers = elementCounts.keys.sorted()
         elementOrder = sortedNumbers.map { Element.symbol(of: $0) ?? "Z\($0)" }
@@ -87,7 +89,8 @@ public struct DatasetSummary: Sendable, Codable, Equatable {
         let hasForces = labelCounts["forces"]! > 0 && forceMin.isFinite
         forceComponent = hasForces ? Range(min: forceMin, max: forceMax) : nil
         maxForceNorm = hasForces ? forceNormMax : nil
-        meanNeighbours = atoms > 0 ? Double(edges) / Double(atoms) : 0
+        meanNeighbours = neighbourCounts.meanNeighboursPerAtom ?? 0
+        meanNeighboursOfReceivingAtoms = neighbourCounts.meanNeighboursOfReceivingAtoms ?? 0
     }
 
     /// A human-readable report.
@@ -114,7 +117,9 @@ public struct DatasetSummary: Sendable, Codable, Equatable {
                 "  forces          \(format(forceComponent.min)) … \(format(forceComponent.max)) eV/Å, max |F| \(format(maxForceNorm)) eV/Å"
             )
         }
-        lines.append("  neighbours      \(String(format: "%.2f", meanNeighbours)) per atom within r_max = \(format(rMax)) Å")
+        lines.append(
+            "  neighbours      \(String(format: "%.2f", meanNeighbours)) per atom within r_max = \(format(rMax)) Å"
+                + " (\(String(format: "%.2f", meanNeighboursOfReceivingAtoms)) per atom that has any: mace avg_num_neighbors)")
         return lines.joined(separator: "\n")
     }
 }

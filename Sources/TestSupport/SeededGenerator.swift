@@ -23,3 +23,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+extension SeededGenerator {
+    /// A uniformly random unit vector (rejection sampling in the unit ball).
+    public mutating func unitVector() -> SIMD3<Double> {
+        while true {
+            let v = SIMD3(
+                Double.random(in: -1...1, using: &self), Double.random(in: -1...1, using: &self),
+                Double.random(in: -1...1, using: &self))
+            let r2 = (v * v).sum()
+            if r2 > 1e-4 && r2 <= 1 { return v / r2.squareRoot() }
+        }
+    }
+}

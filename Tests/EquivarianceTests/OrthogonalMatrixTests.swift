@@ -2,6 +2,7 @@
 // Tests of OrthogonalMatrix: validation, axis–angle rotations, products and seeded random O(3) elements.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

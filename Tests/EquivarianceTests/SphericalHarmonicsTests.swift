@@ -3,6 +3,7 @@
 // parity, and the gradient against central finite differences.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

@@ -2,6 +2,7 @@
 // Tests of Wigner 3j against e3nn 0.4.4 (fixture wigner_3j.json), MACE.md §3.2 values, norm and invariance.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

@@ -3,6 +3,7 @@
 // parity, and the block-diagonal Irreps matrix.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

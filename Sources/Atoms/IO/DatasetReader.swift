@@ -2,6 +2,7 @@
 // DatasetReader: reads any supported file or folder, choosing the reader by what the path holds.
 
 import Foundation
+import Support
 
 /// The data formats SwiftMACE reads.
 public enum DataFormat: String, Sendable, CaseIterable {
