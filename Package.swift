@@ -34,5 +34,6 @@ let package = Package(
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
         .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["swiftmace", "TestSupport"]),
     ]
 )

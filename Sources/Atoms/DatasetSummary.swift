@@ -119,7 +119,7 @@ public struct DatasetSummary: Sendable, Codable, Equatable {
         }
         lines.append(
             "  neighbours      \(String(format: "%.2f", meanNeighbours)) per atom within r_max = \(format(rMax)) Å"
-                + " (\(String(format: "%.2f", meanNeighboursOfReceivingAtoms)) per atom that has any: mace avg_num_neighbors)")
+                + " (avg_num_neighbors \(String(format: "%.2f", meanNeighboursOfReceivingAtoms)))")
         return lines.joined(separator: "\n")
     }
 }
