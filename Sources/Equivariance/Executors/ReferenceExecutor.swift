@@ -37,12 +37,13 @@ public struct ReferenceExecutor: PolynomialExecutor {
                     let outputBase = outputStart + outputOffsets[term.output][path.segments[factorCount]]
                     for coefficient in path.coefficients {
                         for assignment in 0..<plan.assignmentCount {
-                            let offsets = plan.offsets(of: assignment)
                             var product = coefficient.value
                             for n in 0..<factorCount {
-                                product *= inputs[term.inputs[n]][bases[n] + coefficient.indices[n] + offsets[n]]
+                                let position = bases[n] + coefficient.indices[n] + plan.offset(assignment, n)
+                                product *= inputs[term.inputs[n]][position]
                             }
-                            outputs[term.output][outputBase + coefficient.indices[factorCount] + offsets[factorCount]]
+                            outputs[term.output][outputBase + coefficient.indices[factorCount]
+                                + plan.offset(assignment, factorCount)]
                                 += product
                         }
                     }
@@ -137,7 +138,6 @@ private struct ChannelPlan {
         self.table = table
     }
 
-    func offsets(of assignment: Int) -> ArraySlice<Int> {
-        table[(assignment * operandCount)..<((assignment + 1) * operandCount)]
-    }
+    /// The offset of operand `operand` for channel values number `assignment`.
+    func offset(_ assignment: Int, _ operand: Int) -> Int { table[assignment * operandCount + operand] }
 }
