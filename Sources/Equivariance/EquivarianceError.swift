@@ -7,11 +7,18 @@ public enum EquivarianceError: Error, Equatable, CustomStringConvertible {
     case invalidIrreps(String, reason: String)
     /// A degree or index outside what is supported.
     case unsupported(String)
+    /// A polynomial description that is inconsistent; carries the polynomial's name and what is wrong
+    /// (which term, path and operand, and the expected range).
+    case invalidPolynomial(String, reason: String)
+    /// Buffers or tables whose sizes or values do not fit what they are used with; the message says which and why.
+    case shapeMismatch(String)
 
     public var description: String {
         switch self {
         case .invalidIrreps(let text, let reason): "invalid irreps '\(text)': \(reason)"
         case .unsupported(let what): what
+        case .invalidPolynomial(let name, let reason): "invalid polynomial '\(name)': \(reason)"
+        case .shapeMismatch(let what): what
         }
     }
 }
