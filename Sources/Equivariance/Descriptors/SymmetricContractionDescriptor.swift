@@ -125,7 +125,7 @@ public struct SymmetricContractionDescriptor: Sendable, Hashable, Codable {
         var weights: [PolynomialOperand] = []
         var terms: [PolynomialTerm] = []
         let featureInput = irrepsOut.entries.count * correlation
-        for (o, entry) in irrepsOut.entries.enumerated() {
+        for o in irrepsOut.entries.indices {
             for nu in 1...correlation {
                 let tensor = u[o][nu - 1]
                 let k = tensor.shape[nu + 1]
