@@ -3,6 +3,7 @@
 // Appendix A), the default layer-2 slot table, equivariance, derivatives.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

@@ -3,6 +3,7 @@
 // (MACE.md §5.3, Appendix A fctp_onehot), equivariance, derivatives.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

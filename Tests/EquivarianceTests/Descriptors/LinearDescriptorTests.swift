@@ -3,6 +3,7 @@
 // equivariance, derivatives.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

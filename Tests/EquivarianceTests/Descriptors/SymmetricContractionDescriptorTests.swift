@@ -4,6 +4,7 @@
 // outputs (symmetric contraction + linear + skip) of the fixture models.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

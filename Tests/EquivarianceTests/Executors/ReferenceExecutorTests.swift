@@ -3,6 +3,7 @@
 // shared weights, backward through the indexing (gather ↔ scatter), and buffer-size errors.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 

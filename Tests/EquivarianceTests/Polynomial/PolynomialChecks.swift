@@ -3,6 +3,7 @@
 // derivatives of the rewritten polynomials against central finite differences.
 
 import Testing
+import TestSupport
 
 @testable import Equivariance
 
