@@ -20,19 +20,23 @@ extension TrainingOptions {
     /// - Throws: `TrainingError` naming the file (or "command line") and the key: unknown key (with the nearest
     ///   known name), wrong type, impossible value, missing required key, unreadable file.
     public static func load(yamlFile: String? = nil, arguments: [String] = []) throws -> TrainingOptions {
+        guard let yamlFile else { return try load(yaml: nil, source: commandLineSource, arguments: arguments) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: yamlFile, encoding: .utf8)
+        } catch {
+            throw TrainingError.invalidFile(path: yamlFile, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try load(yaml: text, source: yamlFile, arguments: arguments)
+    }
+
+    /// Options from YAML text (nil: none) named `source` in errors, overridden by `arguments`, validated.
+    public static func load(yaml text: String?, source: String, arguments: [String] = []) throws -> TrainingOptions {
         var options = TrainingOptions()
         var origins: [String: String] = [:]
-        if let yamlFile {
-            let text: String
-            do {
-                text = try String(contentsOfFile: yamlFile, encoding: .utf8)
-            } catch {
-                throw TrainingError.invalidFile(path: yamlFile, reason: "cannot read: \(error.localizedDescription)")
-            }
-            try options.apply(yaml: text, source: yamlFile, origins: &origins)
-        }
+        if let text { try options.apply(yaml: text, source: source, origins: &origins) }
         try options.apply(arguments: arguments, origins: &origins)
-        try options.validate(origins: origins, requiredSource: yamlFile ?? commandLineSource)
+        try options.validate(origins: origins, requiredSource: text == nil ? commandLineSource : source)
         return options
     }
 
