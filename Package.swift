@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
-// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < swiftmace.
+// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < Training < swiftmace.
 import PackageDescription
 
 let package = Package(
@@ -11,15 +11,21 @@ let package = Package(
         .library(name: "Atoms", targets: ["Atoms"]),
         .library(name: "Equivariance", targets: ["Equivariance"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .target(name: "Support", exclude: ["README.md"]),
         .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"], exclude: ["README.md"]),
+        .target(
+            name: "Training",
+            dependencies: ["Support", "Tensors", "Atoms", "Equivariance", .product(name: "Yams", package: "Yams")],
+            exclude: ["README.md"]),
         .executableTarget(
             name: "swiftmace",
             dependencies: [
@@ -34,6 +40,7 @@ let package = Package(
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
         .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensors", "Atoms", "Support", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftmace", "TestSupport"]),
     ]
 )
