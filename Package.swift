@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
-// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < swiftmace.
+// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < swiftmace; CUDA sits on Support and Tensors and
+// loads the NVIDIA libraries at run time only.
 import PackageDescription
 
 let package = Package(
@@ -11,6 +12,7 @@ let package = Package(
         .library(name: "Atoms", targets: ["Atoms"]),
         .library(name: "Equivariance", targets: ["Equivariance"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "CUDA", targets: ["CUDA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,20 +22,22 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"], exclude: ["README.md"]),
+        .target(name: "CUDA", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
         .executableTarget(
             name: "swiftmace",
             dependencies: [
-                "Support", "Atoms", "Equivariance",
+                "Support", "Atoms", "Equivariance", "Tensors", "CUDA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
-            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance", "Tensors"],
+            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance", "Tensors", "CUDA"],
             path: "Benchmarks"),
         .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
         .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "CUDATests", dependencies: ["CUDA", "Support", "Tensors", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftmace", "TestSupport"]),
     ]
 )
