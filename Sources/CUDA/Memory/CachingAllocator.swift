@@ -41,7 +41,7 @@ public struct AllocatorStatistics: Sendable, Equatable {
 /// A caching device allocator.
 ///
 /// Requests are rounded up to a size class: multiples of 512 B up to 1 MiB; above, multiples of 1/16 of the next
-/// power of two (at most 6.25 % waste). A freed block goes to a free list keyed by (stream, size class) and serves
+/// power of two (under 12.5 % waste). A freed block goes to a free list keyed by (stream, size class) and serves
 /// the next request of that class on that stream. When the device runs out of memory the allocator returns its
 /// cached blocks and tries once more. Thread-safe.
 public final class CachingAllocator: @unchecked Sendable {
