@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
-// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < Training < swiftmace.
+// (docs/ARCHITECTURE.md): Support < Tensors < CUDA < Equivariance < Atoms < Training < swiftmace; CUDA loads
+// the NVIDIA libraries at run time only.
 import PackageDescription
 
 let package = Package(
@@ -12,6 +13,7 @@ let package = Package(
         .library(name: "Equivariance", targets: ["Equivariance"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "CUDA", targets: ["CUDA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,14 +28,15 @@ let package = Package(
             name: "Training",
             dependencies: ["Support", "Tensors", "Atoms", "Equivariance", .product(name: "Yams", package: "Yams")],
             exclude: ["README.md"]),
+        .target(name: "CUDA", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
         .executableTarget(
             name: "swiftmace",
             dependencies: [
-                "Support", "Atoms", "Equivariance",
+                "Support", "Atoms", "Equivariance", "Tensors", "CUDA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
-            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance", "Tensors"],
+            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance", "Tensors", "CUDA"],
             path: "Benchmarks"),
         .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensors", "Atoms", "Support", "TestSupport"]),
+        .testTarget(name: "CUDATests", dependencies: ["CUDA", "Support", "Tensors", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftmace", "TestSupport"]),
     ]
 )

@@ -5,6 +5,7 @@ import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
 let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
+    "cuda": runCUDABenchmark,
     "matmul": runMatmulBenchmark,
     "neighbours": runNeighbourListBenchmark,
 ]

@@ -1,0 +1,84 @@
+// SwiftMACE, MIT licence.
+// SelftestResult and SelftestRun: named PASS/FAIL checks, each reported as soon as it finishes; a check that throws
+// fails with the error's message.
+
+/// The outcome of one self-test check.
+public struct SelftestResult: Sendable, Equatable {
+    /// Short name, e.g. "gemm float32".
+    public let name: String
+    public let passed: Bool
+    /// Measured values and bounds, or the error.
+    public let detail: String
+
+    /// "PASS name: detail" or "FAIL name: detail".
+    public var line: String { "\(passed ? "PASS" : "FAIL") \(name): \(detail)" }
+}
+
+/// Runs checks in order, reporting each result through `report` as it finishes.
+struct SelftestRun {
+    private(set) var results: [SelftestResult] = []
+    let report: (SelftestResult) -> Void
+
+    /// Runs `body`, which returns whether the check passed and what it measured.
+    mutating func check(_ name: String, _ body: () throws -> (passed: Bool, detail: String)) {
+        let result: SelftestResult
+        do {
+            let (passed, detail) = try body()
+            result = SelftestResult(name: name, passed: passed, detail: detail)
+        } catch {
+            result = SelftestResult(name: name, passed: false, detail: "\(error)")
+        }
+        results.append(result)
+        report(result)
+    }
+}
+
+/// Numeric helpers of the self-tests.
+enum SelftestMath {
+    /// ‖out − ref‖₂ / ‖ref‖₂ (NaN anywhere gives NaN, which fails every `≤` bound).
+    static func relativeError(_ output: [Double], _ reference: [Double]) -> Double {
+        precondition(output.count == reference.count, "relativeError: \(output.count) vs \(reference.count) values")
+        var difference = 0.0
+        var norm = 0.0
+        for (value, expected) in zip(output, reference) {
+            difference += (value - expected) * (value - expected)
+            norm += expected * expected
+        }
+        return (difference / max(norm, .leastNormalMagnitude)).squareRoot()
+    }
+
+    /// "1.23e-07" style.
+    static func scientific(_ value: Double) -> String {
+        value.isNaN ? "nan" : String(format: "%.2e", value)
+    }
+
+    /// The bfloat16 nearest `value` (round to nearest even), as its bits.
+    static func bfloat16Bits(_ value: Float) -> UInt16 {
+        let bits = value.bitPattern
+        let rounding = UInt32(0x7FFF) + ((bits >> 16) & 1)
+        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+    }
+
+    /// The Float a bfloat16 bit pattern stands for.
+    static func float(bfloat16Bits bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+}
+
+/// SplitMix64: fresh inputs per run (seeded from the clock), with the seed printed so a failure can be repeated.
+struct SelftestGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `count` values uniform in `range`.
+    mutating func doubles(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
+        (0..<count).map { _ in Double.random(in: range, using: &self) }
+    }
+}

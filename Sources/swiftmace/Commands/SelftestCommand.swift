@@ -1,0 +1,44 @@
+// SwiftMACE, MIT licence.
+// `swiftmace selftest [--device cuda|cpu]`: the backend checks that CI cannot run (the GPU machine has no
+// toolchain), printed as PASS/FAIL lines; exits 1 on any failure or when the asked device is missing.
+
+import ArgumentParser
+import CUDA
+import Foundation
+
+struct SelftestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "selftest",
+        abstract: "Check the compute backend: CPU checks, then on --device cuda the driver, NVRTC and its cache, "
+            + "kernels against the CPU, cuBLAS GEMM per dtype, graph replay and allocator accounting.")
+
+    enum DeviceChoice: String, ExpressibleByArgument, CaseIterable {
+        case cpu, cuda
+    }
+
+    @Option(help: "Backend to check: cuda (needs an NVIDIA GPU and driver) or cpu.")
+    var device: DeviceChoice = .cuda
+
+    func run() throws {
+        var results = CPUSelftest.run { Self.emit($0.line) }
+        if device == .cuda {
+            let context: CUDAContext
+            do {
+                context = try CUDAContext.shared()
+            } catch {
+                FileHandle.standardError.write(
+                    Data("error: \(error)\nThe CUDA checks need an NVIDIA GPU; `--device cpu` runs the CPU checks.\n".utf8))
+                throw ExitCode.failure
+            }
+            results += GPUSelftest.run(context: context) { Self.emit($0.line) }
+        }
+        let failed = results.filter { !$0.passed }.count
+        Self.emit("selftest (\(device.rawValue)): \(results.count - failed) passed, \(failed) failed")
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// Writes a line to stdout unbuffered: each result is visible at once even when piped, and survives a crash.
+    private static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
