@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
-// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < swiftmace.
+// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < MACE < swiftmace.
 import PackageDescription
 
 let package = Package(
@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Atoms", targets: ["Atoms"]),
         .library(name: "Equivariance", targets: ["Equivariance"]),
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "MACE", targets: ["MACE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,6 +21,8 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"], exclude: ["README.md"]),
+        .target(
+            name: "MACE", dependencies: ["Support", "Tensors", "Equivariance", "Atoms"], exclude: ["README.md"]),
         .executableTarget(
             name: "swiftmace",
             dependencies: [
@@ -34,5 +37,6 @@ let package = Package(
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
         .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "MACETests", dependencies: ["MACE", "Atoms", "Tensors", "Equivariance", "TestSupport"]),
     ]
 )
