@@ -30,7 +30,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
-            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance", "Tensors"],
+            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance", "Tensors", "MACE"],
             path: "Benchmarks"),
         .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),

@@ -58,7 +58,7 @@ struct ConvTensorProduct {
             let d3 = config.irrepsOut.entries[path.output].irrep.dimension
             let w = edgeWeights.sliced(axis: 1, start: offset, length: mul).reshaped([edges, mul, 1]) * path.pathWeight
             offset += mul
-            let y = yBlocks[path.input2].reshaped([edges, -1])
+            let y = yBlocks[path.input2].reshaped([edges, config.irrepsIn2.entries[path.input2].irrep.dimension])
             let g = matmul(y, coupling).reshaped([edges, d1, d3])  // Σ_j C[i,j,k] Y[j]
             let x = x1Blocks[path.input1]  // [E, mul, d1]
             let z = d1 == 1 ? x * g : matmul(x, g)  // [E, mul, d3]

@@ -47,7 +47,7 @@ struct EdgeSphericalHarmonics {
         for (index, matrix) in recursion.enumerated() {
             let l = index + 3
             let previous = blocks[l]  // [E, 2l+1]
-            let products = (previous.reshaped([edges, 2 * l + 1, 1]) * u.reshaped([edges, 1, 3])).reshaped([edges, -1])
+            let products = (previous.reshaped([edges, 2 * l + 1, 1]) * u.reshaped([edges, 1, 3])).reshaped([edges, (2 * l + 1) * 3])
             blocks.append(matmul(products, matrix))
         }
         return concatenated(blocks, axis: 1)

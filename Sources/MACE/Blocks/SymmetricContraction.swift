@@ -8,8 +8,10 @@ import Tensors
 struct SymmetricContraction {
     /// The non-zeros of one `U_ν`, merged over permutations of (i1…iν) since the x-product is symmetric.
     struct SparseCoupling {
-        /// `[nnz]` int32 per factor: which component of x each factor reads.
+        /// `[T]` int32 per factor: the components of x multiplied in each distinct monomial x_i1⋯x_iν.
         let factors: [Tensor]
+        /// `[nnz]` int32: the monomial each non-zero multiplies.
+        let monomials: Tensor
         /// `[nnz]` int32: output column `M·K + k`.
         let columns: Tensor
         /// `[nnz]` values.
@@ -56,8 +58,15 @@ struct SymmetricContraction {
             merged[key, default: 0] += value
         }
         let entries = merged.filter { $0.value != 0 }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        var monomials: [[Int32]] = [], monomialOfEntry: [Int32] = []
+        for entry in entries {
+            let factors = Array(entry.key.prefix(nu))
+            if monomials.last != factors { monomials.append(factors) }
+            monomialOfEntry.append(Int32(monomials.count - 1))
+        }
         return SparseCoupling(
-            factors: (0..<nu).map { position in Tensor(indices: entries.map { $0.key[position] }) },
+            factors: (0..<nu).map { position in Tensor(indices: monomials.map { $0[position] }) },
+            monomials: Tensor(indices: monomialOfEntry),
             columns: Tensor(indices: entries.map { $0.key[nu] }),
             values: try Tensor(entries.map(\.value), shape: [entries.count], dtype: dtype),
             numColumns: dim * k, k: k)
@@ -71,7 +80,8 @@ struct SymmetricContraction {
         for (coupling, weight) in zip(couplings, weights) {
             var product = try gather(x, indices: coupling.factors[0], axis: 2)
             for factor in coupling.factors.dropFirst() { product = product * (try gather(x, indices: factor, axis: 2)) }
-            let basis = try scatterSum(product * coupling.values, indices: coupling.columns, axis: 2, count: coupling.numColumns)
+            let terms = try gather(product, indices: coupling.monomials, axis: 2) * coupling.values
+            let basis = try scatterSum(terms, indices: coupling.columns, axis: 2, count: coupling.numColumns)
             let nodeWeights = try gather(weight, indices: elements, axis: 0).permuted([0, 2, 1])  // [N, C, K]
             let term = (basis.reshaped([n, channels, dim, coupling.k]) * nodeWeights.reshaped([n, channels, 1, coupling.k]))
                 .sum(axis: 3)

@@ -111,7 +111,7 @@ private struct SafetensorsEntry {
             guard case .int(let size) = dim, size >= 0 else { throw failure("shape \(dims) is not a list of sizes ≥ 0") }
             let (product, overflow) = count.multipliedReportingOverflow(by: size)
             guard !overflow, product <= dataSize else {
-                throw failure("shape \(dims.map(Self.text)) needs more bytes than the \(dataSize)-byte data section holds")
+                throw failure("shape [\(dims.map(Self.text).joined(separator: ", "))] needs more bytes than the \(dataSize)-byte data section holds")
             }
             shape.append(size)
             count = product
