@@ -14,7 +14,7 @@ import Tensors
 /// let outputs = try model.evaluate(configurations, computeStress: true)
 /// print(outputs[0].energy, outputs[0].forces)
 /// ```
-public struct MACEModel {
+public struct MACEModel: Sendable {
     public let config: MACEConfig
     /// The dtype the model computes in (positions and edge vectors are always float64).
     public let dtype: DType
