@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
-// (docs/ARCHITECTURE.md): Support < Tensors < CUDA < Equivariance < Atoms < Training < swiftmace; CUDA loads
-// the NVIDIA libraries at run time only.
+// (docs/ARCHITECTURE.md): Support < Tensors < CUDA < Equivariance < Atoms < MACE < Training < swiftmace.
+// CUDA loads the NVIDIA libraries at run time only: nothing here needs CUDA to build.
 import PackageDescription
 
 let package = Package(
@@ -12,8 +12,9 @@ let package = Package(
         .library(name: "Atoms", targets: ["Atoms"]),
         .library(name: "Equivariance", targets: ["Equivariance"]),
         .library(name: "Tensors", targets: ["Tensors"]),
-        .library(name: "Training", targets: ["Training"]),
         .library(name: "CUDA", targets: ["CUDA"]),
+        .library(name: "MACE", targets: ["MACE"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,13 +23,15 @@ let package = Package(
     targets: [
         .target(name: "Support", exclude: ["README.md"]),
         .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
+        .target(name: "CUDA", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
         .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"], exclude: ["README.md"]),
+        .target(
+            name: "MACE", dependencies: ["Support", "Tensors", "Equivariance", "Atoms"], exclude: ["README.md"]),
         .target(
             name: "Training",
             dependencies: ["Support", "Tensors", "Atoms", "Equivariance", .product(name: "Yams", package: "Yams")],
             exclude: ["README.md"]),
-        .target(name: "CUDA", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
         .executableTarget(
             name: "swiftmace",
             dependencies: [
@@ -36,15 +39,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
-            name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance", "Tensors", "CUDA"],
-            path: "Benchmarks"),
+            name: "swiftmace-benchmarks",
+            dependencies: ["Support", "Atoms", "Equivariance", "Tensors", "CUDA", "MACE"],
+            path: "Benchmarks", exclude: ["baselines"]),
         .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
         .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensors", "Atoms", "Support", "TestSupport"]),
         .testTarget(name: "CUDATests", dependencies: ["CUDA", "Support", "Tensors", "TestSupport"]),
+        .testTarget(name: "MACETests", dependencies: ["MACE", "Atoms", "Tensors", "Equivariance", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensors", "Atoms", "Support", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftmace", "TestSupport"]),
     ]
 )

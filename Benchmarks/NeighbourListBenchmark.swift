@@ -103,4 +103,4 @@ private func peakResidentMiB() -> Double? {
     return kibibytes / 1024
 }
 
-private func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
+func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }

@@ -8,6 +8,7 @@ let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "cuda": runCUDABenchmark,
     "matmul": runMatmulBenchmark,
     "neighbours": runNeighbourListBenchmark,
+    "mace": runMACEBenchmark,
 ]
 
 if let name = arguments.first, let run = benchmarks[name] {

@@ -5,7 +5,7 @@
 import Support
 
 /// Parses JSON text into a `JSONValue`.
-struct JSONParser {
+package struct JSONParser {
     /// The deepest nesting accepted, so hostile input cannot exhaust the stack.
     static let maximumDepth = 256
 
@@ -15,7 +15,7 @@ struct JSONParser {
 
     /// Parses a whole document.
     /// - Throws: `AtomsError` naming the file and line of the first syntax error.
-    static func parse(_ bytes: [UInt8], file: String) throws -> JSONValue {
+    package static func parse(_ bytes: [UInt8], file: String) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes, file: file)
         let value = try parser.value(depth: 0)
         parser.skipSpace()

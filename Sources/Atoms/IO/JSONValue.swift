@@ -2,7 +2,7 @@
 // JSONValue: a JSON document as a Swift value tree, as JSONParser builds it.
 
 /// Any JSON value. Integers that fit in `Int` are kept as `.int`, every other number as `.double`.
-enum JSONValue: Equatable {
+package enum JSONValue: Equatable {
     case null
     case bool(Bool)
     case int(Int)

@@ -1,0 +1,19 @@
+// SwiftMACE, MIT licence.
+// MACEOutput: what a MACE evaluation returns for one structure.
+
+import Atoms
+
+/// Energy, forces and (optionally) virials and stress of one structure.
+public struct MACEOutput: Sendable, Hashable {
+    /// Total energy, eV: Σ E0 + interaction energy (MACE.md §8.3).
+    public var energy: Double
+    /// Per-atom energies E0_i + node interaction energy, eV, `[numAtoms]`.
+    public var nodeEnergies: [Double]
+    /// Forces −∂E/∂positions, eV/Å, `[numAtoms]`.
+    public var forces: [SIMD3<Double>]
+    /// Virials −∂E/∂ε (symmetric strain ε), eV; nil unless stress was requested.
+    public var virials: Matrix3?
+    /// Stress (∂E/∂ε)/|det cell|, eV/Å³, ASE's sign; nil unless requested and the structure is periodic in all
+    /// directions with a cell.
+    public var stress: Matrix3?
+}
