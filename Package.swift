@@ -26,7 +26,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "swiftmace-benchmarks", dependencies: ["Support", "Atoms", "Equivariance"],
-            path: "Benchmarks"),
+            path: "Benchmarks", exclude: ["baselines"]),
         .target(name: "TestSupport", dependencies: ["Support", "Atoms"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
