@@ -116,6 +116,8 @@ def benchmark(model, dtype_name, structures, warmup, repeat):
 
         calc_energy, _ = calculator_call()
         calculator_times = time_calls(calculator_call, warmup, repeat)
+        print(f"{name} {dtype_name}: model {model_times['median_ms']:.1f} ms, "
+              f"calculator {calculator_times['median_ms']:.1f} ms", file=sys.stderr, flush=True)
         results.append({
             "structure": name, "dtype": dtype_name, "num_atoms": len(atoms), "num_edges": num_edges,
             "energy_eV": float(energy.item()), "calculator_energy_eV": float(calc_energy),
@@ -148,9 +150,11 @@ def main():
     export_mace_torch.export(model_path, os.path.join(args.out, "benchmark_128_f64.safetensors"))
     export_mace_torch.export(model_path, os.path.join(args.out, "benchmark_128_f32.safetensors"), dtype="float32")
 
-    structures = {"water192": water_192(), "aspirin21": aspirin_21()}
-    for name, atoms in structures.items():
-        ase.io.write(os.path.join(args.out, f"{name}.xyz"), atoms, format="extxyz")
+    structures = {}
+    for name, atoms in (("water192", water_192()), ("aspirin21", aspirin_21())):
+        path = os.path.join(args.out, f"{name}.xyz")
+        ase.io.write(path, atoms, format="extxyz")
+        structures[name] = ase.io.read(path)  # time exactly what SwiftMACE will read (8-decimal positions)
 
     results = []
     for dtype_name in ("float64", "float32"):
@@ -182,6 +186,7 @@ def main():
     if args.json:
         with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(os.path.abspath(args.json)), delete=False) as f:
             f.write(text + "\n")
+        os.chmod(f.name, 0o644)
         os.replace(f.name, args.json)
 
 
