@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "swiftmace",
             dependencies: [
-                "Support", "Atoms", "Equivariance", "Tensors", "CUDA",
+                "Support", "Atoms", "Equivariance", "Tensors", "CUDA", "MACE", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -21,12 +21,16 @@ public struct SafetensorsFile: Sendable {
     /// Reads and checks a safetensors file.
     /// - Throws: `ModelError.cannotRead`, `.truncated`, `.malformedHeader`, `.malformedTensor`.
     public init(contentsOf url: URL) throws {
-        let file = url.lastPathComponent
+        let file = url.relativePath
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw ModelError.cannotRead(file: file, reason: isDirectory.boolValue ? "it is a folder" : "no such file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ModelError.cannotRead(file: url.path, reason: (error as NSError).localizedDescription)
+            throw ModelError.cannotRead(file: file, reason: (error as NSError).localizedDescription)
         }
         try self.init(bytes: [UInt8](data), file: file)
     }
