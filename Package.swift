@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
-// (docs/ARCHITECTURE.md): Support < Tensors, Equivariance < Atoms < swiftmace.
+// (docs/ARCHITECTURE.md): Support < Tensors < Equivariance < Atoms < swiftmace.
 import PackageDescription
 
 let package = Package(
@@ -18,7 +18,7 @@ let package = Package(
     targets: [
         .target(name: "Support", exclude: ["README.md"]),
         .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
-        .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
+        .target(name: "Equivariance", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"], exclude: ["README.md"]),
         .executableTarget(
             name: "swiftmace",
@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
-        .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
+        .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "Tensors", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftmace", "TestSupport"]),
     ]

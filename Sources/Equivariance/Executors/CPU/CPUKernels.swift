@@ -1,0 +1,337 @@
+// SwiftMACE, MIT licence.
+// The CPU executor's loops over a CPUPlan: layout transposes, per-output passes scheduled by the output's
+// indexing (items, receiver-sorted rows, or fixed chunks summed in order), and the per-item path kernels.
+
+/// Item → row of one operand buffer, read through the index without materialising a gathered copy.
+struct OperandRows<T> {
+    let base: UnsafeMutablePointer<T>
+    let size: Int
+    /// 0 batched, 1 shared, 2 indexed.
+    let kind: Int
+    let index: UnsafePointer<Int>?
+
+    @inline(__always) func row(_ item: Int) -> UnsafeMutablePointer<T> {
+        switch kind {
+        case 0: base + item &* size
+        case 1: base
+        default: base + index.unsafelyUnwrapped[item] &* size
+        }
+    }
+}
+
+/// Per-thread scratch vectors for one pass.
+struct KernelScratch<T: BinaryFloatingPoint> {
+    let ones: UnsafeMutablePointer<T>
+    let pre: UnsafeMutablePointer<T>
+    let product: UnsafeMutablePointer<T>
+    let groupValues: UnsafeMutablePointer<T>
+    let rows: UnsafeMutablePointer<UnsafeMutablePointer<T>>
+
+    init(extent: Int, groups: Int, factors: Int) {
+        ones = .allocate(capacity: max(extent, 1))
+        ones.initialize(repeating: 1, count: max(extent, 1))
+        pre = .allocate(capacity: max(extent, 1))
+        product = .allocate(capacity: max(extent, 1))
+        groupValues = .allocate(capacity: max(groups, 1))
+        rows = .allocate(capacity: max(factors, 1))
+    }
+
+    func deallocate() {
+        ones.deallocate()
+        pre.deallocate()
+        product.deallocate()
+        groupValues.deallocate()
+        rows.deallocate()
+    }
+}
+
+/// The terms of one output pass, with coefficients converted to the element type.
+struct PassKernel<T: BinaryFloatingPoint> {
+    let inputs: [OperandRows<T>]
+    let pass: CPUPlan.Pass
+    /// Per uniform term and path: group constants and coefficient values as `T`.
+    let constants: [[[T]]]
+    let values: [[[T]]]
+    let genericValues: [[[T]]]
+    let maxExtent: Int
+    let maxGroups: Int
+    let maxFactors: Int
+
+    init(pass: CPUPlan.Pass, inputs: [OperandRows<T>]) {
+        self.pass = pass
+        self.inputs = inputs
+        constants = pass.uniformTerms.map { $0.paths.map { $0.groupConstant.map { T($0) } } }
+        values = pass.uniformTerms.map { $0.paths.map { $0.coefficientValue.map { T($0) } } }
+        genericValues = pass.genericTerms.map { $0.paths.map { $0.coefficientValue.map { T($0) } } }
+        let uniformPaths = pass.uniformTerms.flatMap(\.paths)
+        maxExtent = uniformPaths.map(\.extent).max() ?? 1
+        maxGroups = uniformPaths.map(\.groupCount).max() ?? 1
+        maxFactors = (pass.uniformTerms.map(\.factors.count) + pass.genericTerms.map(\.factors.count)).max() ?? 1
+    }
+
+    func makeScratch() -> KernelScratch<T> { KernelScratch(extent: maxExtent, groups: maxGroups, factors: maxFactors) }
+
+    /// Adds item `item`'s contribution of every term into the output row `out`.
+    @inline(__always)
+    func add(item: Int, into out: UnsafeMutablePointer<T>, _ scratch: KernelScratch<T>) {
+        for (t, term) in pass.uniformTerms.enumerated() {
+            for (n, input) in term.factors.enumerated() { scratch.rows[n] = inputs[input].row(item) }
+            for (p, path) in term.paths.enumerated() {
+                addUniform(path, constants: constants[t][p], values: values[t][p], into: out, scratch)
+            }
+        }
+        for (t, term) in pass.genericTerms.enumerated() {
+            for (n, input) in term.factors.enumerated() { scratch.rows[n] = inputs[input].row(item) }
+            for (p, path) in term.paths.enumerated() {
+                addGeneric(path, values: genericValues[t][p], factorCount: term.factors.count, into: out, scratch)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func addUniform(
+        _ path: CPUPlan.UniformPath, constants: [T], values: [T], into out: UnsafeMutablePointer<T>,
+        _ scratch: KernelScratch<T>
+    ) {
+        let extent = path.extent
+        let rows = scratch.rows
+        // The product of the path-constant channel factors (the conv's radial weight row, the contraction's W_k).
+        var pre = UnsafePointer(scratch.ones)
+        if path.constantFactors.count == 1 {
+            pre = UnsafePointer(rows[path.constantFactors[0]] + path.constantOffsets[0])
+        } else if path.constantFactors.count > 1 {
+            let first = rows[path.constantFactors[0]] + path.constantOffsets[0]
+            for u in 0..<extent { scratch.pre[u] = first[u] }
+            for c in 1..<path.constantFactors.count {
+                let x = rows[path.constantFactors[c]] + path.constantOffsets[c]
+                for u in 0..<extent { scratch.pre[u] *= x[u] }
+            }
+            pre = UnsafePointer(scratch.pre)
+        }
+        // Group scalars: constants, or Σ c · Π scalar factors of this item (CG·Y of the conv).
+        let a = scratch.groupValues
+        let scalarCount = path.scalarFactors.count
+        if scalarCount == 0 {
+            for g in 0..<path.groupCount { a[g] = constants[g] }
+        } else {
+            var position = 0
+            for g in 0..<path.groupCount {
+                var sum: T = 0
+                for c in path.coefficientStart[g]..<path.coefficientStart[g + 1] {
+                    var term = values[c]
+                    for s in 0..<scalarCount {
+                        term *= rows[path.scalarFactors[s]][path.coefficientScalarOffsets[position]]
+                        position += 1
+                    }
+                    sum += term
+                }
+                a[g] = sum
+            }
+        }
+        let varying = path.varyingFactors.count
+        for g in 0..<path.groupCount {
+            let scale = a[g]
+            if scale == 0 { continue }
+            let target = out + path.groupOutput[g]
+            let offsets = g * varying
+            if !path.outputHasChannel {
+                var sum: T = 0
+                let product = channelProduct(path, offsets, pre, extent, scratch)
+                for u in 0..<extent { sum += product[u] }
+                target[0] += scale * sum
+                continue
+            }
+            switch varying {
+            case 0:
+                for u in 0..<extent { target[u] += scale * pre[u] }
+            case 1:
+                let x0 = rows[path.varyingFactors[0]] + path.groupOffsets[offsets]
+                for u in 0..<extent { target[u] += scale * pre[u] * x0[u] }
+            case 2:
+                let x0 = rows[path.varyingFactors[0]] + path.groupOffsets[offsets]
+                let x1 = rows[path.varyingFactors[1]] + path.groupOffsets[offsets + 1]
+                for u in 0..<extent { target[u] += scale * pre[u] * x0[u] * x1[u] }
+            case 3:
+                let x0 = rows[path.varyingFactors[0]] + path.groupOffsets[offsets]
+                let x1 = rows[path.varyingFactors[1]] + path.groupOffsets[offsets + 1]
+                let x2 = rows[path.varyingFactors[2]] + path.groupOffsets[offsets + 2]
+                for u in 0..<extent { target[u] += scale * pre[u] * x0[u] * x1[u] * x2[u] }
+            default:
+                let product = channelProduct(path, offsets, pre, extent, scratch)
+                for u in 0..<extent { target[u] += scale * product[u] }
+            }
+        }
+    }
+
+    /// `pre ⊙ Π varying factors` of one group, in scratch.
+    @inline(__always)
+    private func channelProduct(
+        _ path: CPUPlan.UniformPath, _ offsets: Int, _ pre: UnsafePointer<T>, _ extent: Int,
+        _ scratch: KernelScratch<T>
+    ) -> UnsafePointer<T> {
+        let product = scratch.product
+        for u in 0..<extent { product[u] = pre[u] }
+        for v in 0..<path.varyingFactors.count {
+            let x = scratch.rows[path.varyingFactors[v]] + path.groupOffsets[offsets + v]
+            for u in 0..<extent { product[u] *= x[u] }
+        }
+        return UnsafePointer(product)
+    }
+
+    @inline(__always)
+    private func addGeneric(
+        _ path: CPUPlan.GenericPath, values: [T], factorCount: Int, into out: UnsafeMutablePointer<T>,
+        _ scratch: KernelScratch<T>
+    ) {
+        let count = path.operandCount
+        path.assignmentOffsets.withUnsafeBufferPointer { table in
+            path.coefficientOffsets.withUnsafeBufferPointer { bases in
+                for c in 0..<values.count {
+                    let base = c * count
+                    for assignment in 0..<path.assignmentCount {
+                        let row = assignment * count
+                        var product = values[c]
+                        for n in 0..<factorCount { product *= scratch.rows[n][bases[base + n] + table[row + n]] }
+                        out[bases[base + factorCount] + table[row + factorCount]] += product
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum CPUKernels {
+    /// Evaluates `plan` into zeroed mul_ir `outputs`; `inputs` are mul_ir. Buffers and indices are checked.
+    static func run<T: BinaryFloatingPoint>(
+        _ plan: CPUPlan, _ polynomial: EquivariantPolynomial, batchSize: Int, indexing: OperandIndexing,
+        inputs: [UnsafePointer<T>], outputs: [UnsafeMutablePointer<T>]
+    ) {
+        var temporaries: [UnsafeMutablePointer<T>] = []
+        var indexCopies: [UnsafeMutablePointer<Int>] = []
+        defer {
+            temporaries.forEach { $0.deallocate() }
+            indexCopies.forEach { $0.deallocate() }
+        }
+        func rows(_ rule: BatchIndexing, _ base: UnsafeMutablePointer<T>, _ size: Int) -> OperandRows<T> {
+            switch rule {
+            case .batched: return OperandRows(base: base, size: size, kind: 0, index: nil)
+            case .shared: return OperandRows(base: base, size: size, kind: 1, index: nil)
+            case .indexed(let index, _):
+                let copy = UnsafeMutablePointer<Int>.allocate(capacity: max(index.count, 1))
+                copy.initialize(from: index, count: index.count)
+                indexCopies.append(copy)
+                return OperandRows(base: base, size: size, kind: 2, index: UnsafePointer(copy))
+            }
+        }
+        var inputRows: [OperandRows<T>] = []
+        for (n, operand) in polynomial.inputs.enumerated() {
+            let rule = indexing.inputs[n]
+            var base = UnsafeMutablePointer(mutating: inputs[n])
+            if plan.transposedInputs[n] {
+                let count = rule.rowCount(batchSize: batchSize)
+                let copy = UnsafeMutablePointer<T>.allocate(capacity: max(count * operand.size, 1))
+                temporaries.append(copy)
+                transpose(UnsafePointer(base), into: copy, rows: count, segments: operand.segments, toChannelsLast: true)
+                base = copy
+            }
+            inputRows.append(rows(rule, base, operand.size))
+        }
+        for pass in plan.passes where !(pass.uniformTerms.isEmpty && pass.genericTerms.isEmpty) {
+            let operand = polynomial.outputs[pass.output]
+            let rule = indexing.outputs[pass.output]
+            let rowCount = rule.rowCount(batchSize: batchSize)
+            var out = outputs[pass.output]
+            if plan.transposedOutputs[pass.output] {
+                out = .allocate(capacity: max(rowCount * operand.size, 1))
+                out.initialize(repeating: 0, count: rowCount * operand.size)
+                temporaries.append(out)
+            }
+            let kernel = PassKernel(pass: pass, inputs: inputRows)
+            let work = max(1, plan.flopsPerItem / max(polynomial.outputs.count, 1))
+            schedule(kernel, rule, batchSize: batchSize, size: operand.size, out: out, work: work)
+            if plan.transposedOutputs[pass.output] {
+                transpose(UnsafePointer(out), into: outputs[pass.output], rows: rowCount, segments: operand.segments,
+                          toChannelsLast: false)
+            }
+        }
+    }
+
+    /// Runs one pass in the order its output indexing allows without races.
+    private static func schedule<T: BinaryFloatingPoint>(
+        _ kernel: PassKernel<T>, _ rule: BatchIndexing, batchSize: Int, size: Int, out: UnsafeMutablePointer<T>,
+        work: Int
+    ) {
+        switch rule {
+        case .batched:
+            CPUParallel.forEachChunk(batchSize, workPerItem: work) { range in
+                let scratch = kernel.makeScratch()
+                defer { scratch.deallocate() }
+                for item in range { kernel.add(item: item, into: out + item * size, scratch) }
+            }
+        case .indexed(let index, let rows):
+            let segments = RowSegments(index: index, rows: rows)
+            segments.start.withUnsafeBufferPointer { start in
+                segments.items.withUnsafeBufferPointer { items in
+                    CPUParallel.forEachChunk(rows, workPerItem: work * max(1, batchSize / max(rows, 1))) { range in
+                        let scratch = kernel.makeScratch()
+                        defer { scratch.deallocate() }
+                        for row in range {
+                            for position in start[row]..<start[row + 1] {
+                                kernel.add(item: items[position], into: out + row * size, scratch)
+                            }
+                        }
+                    }
+                }
+            }
+        case .shared:
+            // A fixed chunk count (not the core count) keeps the summation order, hence the result, fixed.
+            let chunks = min(batchSize, 64)
+            guard chunks > 0 else { return }
+            let partials = UnsafeMutablePointer<T>.allocate(capacity: chunks * size)
+            partials.initialize(repeating: 0, count: chunks * size)
+            defer { partials.deallocate() }
+            CPUParallel.perform(chunks) { chunk in
+                let scratch = kernel.makeScratch()
+                defer { scratch.deallocate() }
+                for item in (batchSize * chunk / chunks)..<(batchSize * (chunk + 1) / chunks) {
+                    kernel.add(item: item, into: partials + chunk * size, scratch)
+                }
+            }
+            for chunk in 0..<chunks {
+                for k in 0..<size { out[k] += partials[chunk * size + k] }
+            }
+        }
+    }
+
+    /// Converts every `[mul, d]` block of `rows` rows between mul_ir and ir_mul (`toChannelsLast`: to `[d, mul]`).
+    static func transpose<T>(
+        _ source: UnsafePointer<T>, into destination: UnsafeMutablePointer<T>, rows: Int, segments: [[Int]],
+        toChannelsLast: Bool
+    ) {
+        let offsets = PolynomialOperand(name: "", segments: segments).segmentOffsets
+        let size = segments.reduce(0) { $0 + $1.reduce(1, *) }
+        CPUParallel.forEachChunk(rows, workPerItem: size) { range in
+            for row in range {
+                let from = source + row * size
+                let to = destination + row * size
+                for (segment, offset) in zip(segments, offsets) {
+                    let count = segment.reduce(1, *)
+                    guard segment.count == 2, segment[0] > 1, segment[1] > 1 else {
+                        (to + offset).update(from: from + offset, count: count)
+                        continue
+                    }
+                    let (mul, d) = (segment[0], segment[1])
+                    for u in 0..<mul {
+                        for i in 0..<d {
+                            if toChannelsLast {
+                                to[offset + i * mul + u] = from[offset + u * d + i]
+                            } else {
+                                to[offset + u * d + i] = from[offset + i * mul + u]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
