@@ -7,6 +7,7 @@ let arguments = CommandLine.arguments.dropFirst()
 let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "matmul": runMatmulBenchmark,
     "neighbours": runNeighbourListBenchmark,
+    "polynomials": runPolynomialBenchmark,
 ]
 
 if let name = arguments.first, let run = benchmarks[name] {

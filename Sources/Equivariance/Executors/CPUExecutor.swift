@@ -47,7 +47,7 @@ public struct CPUExecutor: PolynomialExecutor {
     }
 
     /// Evaluates into zeroed `outputs`, after the sizes and indices were checked.
-    func run<T: BinaryFloatingPoint>(
+    func run<T: ChannelScalar>(
         _ polynomial: EquivariantPolynomial, batchSize: Int, indexing: OperandIndexing,
         inputs: [UnsafePointer<T>], outputs: [UnsafeMutablePointer<T>]
     ) {

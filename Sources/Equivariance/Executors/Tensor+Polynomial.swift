@@ -46,8 +46,7 @@ extension CPUExecutor {
         }
         // Sizes and indices as the reference executor checks them, then the tensor shapes.
         try ReferenceExecutor.check(
-            polynomial, batchSize: batchSize, inputs: inputs.map { [Double](repeating: 0, count: $0.elementCount) },
-            indexing: indexing)
+            polynomial, batchSize: batchSize, inputCounts: inputs.map(\.elementCount), indexing: indexing)
         for (n, (tensor, operand)) in zip(inputs, polynomial.inputs).enumerated() {
             let rows = indexing.inputs[n].rowCount(batchSize: batchSize)
             guard tensor.shape == [rows, operand.size] else {
@@ -67,7 +66,7 @@ extension CPUExecutor {
         return run(Double.self, polynomial, batchSize: batchSize, inputs: inputs, indexing: indexing)
     }
 
-    private func run<T: BinaryFloatingPoint>(
+    private func run<T: ChannelScalar>(
         _: T.Type, _ polynomial: EquivariantPolynomial, batchSize: Int, inputs: [Tensor], indexing: OperandIndexing
     ) -> [Tensor] {
         // Read pointers stay valid while `inputs` holds the storage (tensors are immutable).

@@ -44,7 +44,8 @@ import TestSupport
                         outputs: [.indexed(receiver, rows: nodes)])
     }
 
-    @Test(arguments: [("2x0e+2x1o", 2), ("3x0e+3x1o+3x2e", 3)])
+    /// Multiplicities below and above the 8 SIMD lanes (10 = one vector and a tail of 2).
+    @Test(arguments: [("2x0e+2x1o", 2), ("3x0e+3x1o+3x2e", 3), ("10x0e+10x1o", 3)])
     func convMatchesReferenceWithGatherAndScatter(irreps: String, lmax: Int) throws {
         let node = try Irreps(parsing: irreps)
         let tp = try ChannelwiseTensorProductDescriptor(
@@ -67,7 +68,7 @@ import TestSupport
         #expect(out == [[Double](repeating: 0, count: 2 * tp.irrepsMid.dim)])
     }
 
-    @Test(arguments: SymmetricContractionDescriptorTests.cases)
+    @Test(arguments: SymmetricContractionDescriptorTests.cases + [("10x0e+10x1o", "10x0e+10x1o", 3)])
     func symmetricContractionMatchesReference(irrepsIn: String, irrepsOut: String, correlation: Int) throws {
         let sc = try SymmetricContractionDescriptor(
             irrepsIn: try Irreps(parsing: irrepsIn), irrepsOut: try Irreps(parsing: irrepsOut),

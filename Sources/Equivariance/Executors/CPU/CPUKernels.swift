@@ -20,7 +20,7 @@ struct OperandRows<T> {
 }
 
 /// Per-thread scratch vectors for one pass.
-struct KernelScratch<T: BinaryFloatingPoint> {
+struct KernelScratch<T: ChannelScalar> {
     let ones: UnsafeMutablePointer<T>
     let pre: UnsafeMutablePointer<T>
     let product: UnsafeMutablePointer<T>
@@ -45,28 +45,93 @@ struct KernelScratch<T: BinaryFloatingPoint> {
     }
 }
 
-/// The terms of one output pass, with coefficients converted to the element type.
-struct PassKernel<T: BinaryFloatingPoint> {
-    let inputs: [OperandRows<T>]
-    let pass: CPUPlan.Pass
-    /// Per uniform term and path: group constants and coefficient values as `T`.
-    let constants: [[[T]]]
-    let values: [[[T]]]
+/// Owns the flat buffers a pass kernel points into; freed with the kernel.
+final class FlatStorage: @unchecked Sendable {
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    func copy<E>(_ values: [E]) -> UnsafePointer<E> {
+        let pointer = UnsafeMutablePointer<E>.allocate(capacity: max(values.count, 1))
+        pointer.initialize(from: values, count: values.count)
+        blocks.append(UnsafeMutableRawPointer(pointer))
+        return UnsafePointer(pointer)
+    }
+
+    deinit { blocks.forEach { $0.deallocate() } }
+}
+
+/// A ``CPUPlan/UniformPath`` as raw pointers and counts (no reference counting in the item loop), with its
+/// coefficients in the element type.
+struct FlatPath<T> {
+    let extent: Int
+    let outputHasChannel: Bool
+    let constantCount: Int
+    let constantFactors: UnsafePointer<Int>
+    let constantOffsets: UnsafePointer<Int>
+    let varyingCount: Int
+    let varyingFactors: UnsafePointer<Int>
+    let scalarCount: Int
+    let scalarFactors: UnsafePointer<Int>
+    let groupCount: Int
+    let groupOffsets: UnsafePointer<Int>
+    let groupOutput: UnsafePointer<Int>
+    let constants: UnsafePointer<T>
+    let coefficientStart: UnsafePointer<Int>
+    let values: UnsafePointer<T>
+    let coefficientScalarOffsets: UnsafePointer<Int>
+    let coefficientOutput: UnsafePointer<Int>
+
+    init(_ path: CPUPlan.UniformPath, _ storage: FlatStorage) where T: BinaryFloatingPoint {
+        extent = path.extent
+        outputHasChannel = path.outputHasChannel
+        constantCount = path.constantFactors.count
+        constantFactors = storage.copy(path.constantFactors)
+        constantOffsets = storage.copy(path.constantOffsets)
+        varyingCount = path.varyingFactors.count
+        varyingFactors = storage.copy(path.varyingFactors)
+        scalarCount = path.scalarFactors.count
+        scalarFactors = storage.copy(path.scalarFactors)
+        groupCount = path.groupCount
+        groupOffsets = storage.copy(path.groupOffsets)
+        groupOutput = storage.copy(path.groupOutput)
+        constants = storage.copy(path.groupConstant.map { T($0) })
+        coefficientStart = storage.copy(path.coefficientStart)
+        values = storage.copy(path.coefficientValue.map { T($0) })
+        coefficientScalarOffsets = storage.copy(path.coefficientScalarOffsets)
+        coefficientOutput = storage.copy(path.coefficientOutput)
+    }
+}
+
+/// The terms of one output pass, flattened for the item loop.
+struct PassKernel<T: ChannelScalar> {
+    let inputs: UnsafePointer<OperandRows<T>>
+    let storage = FlatStorage()
+    /// Uniform terms: factors `factorStart[t]..<factorStart[t+1]` of `factors`, paths `pathStart[t]..<…`.
+    let termCount: Int
+    let factorStart: UnsafePointer<Int>
+    let factors: UnsafePointer<Int>
+    let pathStart: UnsafePointer<Int>
+    let paths: UnsafePointer<FlatPath<T>>
+    let genericTerms: [CPUPlan.GenericTerm]
     let genericValues: [[[T]]]
     let maxExtent: Int
     let maxGroups: Int
     let maxFactors: Int
 
     init(pass: CPUPlan.Pass, inputs: [OperandRows<T>]) {
-        self.pass = pass
-        self.inputs = inputs
-        constants = pass.uniformTerms.map { $0.paths.map { $0.groupConstant.map { T($0) } } }
-        values = pass.uniformTerms.map { $0.paths.map { $0.coefficientValue.map { T($0) } } }
+        self.inputs = storage.copy(inputs)
+        let terms = pass.uniformTerms
+        termCount = terms.count
+        factorStart = storage.copy(terms.reduce(into: [0]) { $0.append($0.last! + $1.factors.count) })
+        factors = storage.copy(terms.flatMap(\.factors))
+        pathStart = storage.copy(terms.reduce(into: [0]) { $0.append($0.last! + $1.paths.count) })
+        let storage = storage
+        paths = storage.copy(terms.flatMap { $0.paths.map { FlatPath<T>($0, storage) } })
+        genericTerms = pass.genericTerms
         genericValues = pass.genericTerms.map { $0.paths.map { $0.coefficientValue.map { T($0) } } }
-        let uniformPaths = pass.uniformTerms.flatMap(\.paths)
+        let uniformPaths = terms.flatMap(\.paths)
         maxExtent = uniformPaths.map(\.extent).max() ?? 1
         maxGroups = uniformPaths.map(\.groupCount).max() ?? 1
-        maxFactors = (pass.uniformTerms.map(\.factors.count) + pass.genericTerms.map(\.factors.count)).max() ?? 1
+        maxFactors = (terms.map(\.factors.count) + pass.genericTerms.map(\.factors.count)).max() ?? 1
     }
 
     func makeScratch() -> KernelScratch<T> { KernelScratch(extent: maxExtent, groups: maxGroups, factors: maxFactors) }
@@ -74,13 +139,13 @@ struct PassKernel<T: BinaryFloatingPoint> {
     /// Adds item `item`'s contribution of every term into the output row `out`.
     @inline(__always)
     func add(item: Int, into out: UnsafeMutablePointer<T>, _ scratch: KernelScratch<T>) {
-        for (t, term) in pass.uniformTerms.enumerated() {
-            for (n, input) in term.factors.enumerated() { scratch.rows[n] = inputs[input].row(item) }
-            for (p, path) in term.paths.enumerated() {
-                addUniform(path, constants: constants[t][p], values: values[t][p], into: out, scratch)
+        for t in 0..<termCount {
+            for n in factorStart[t]..<factorStart[t + 1] {
+                scratch.rows[n - factorStart[t]] = inputs[factors[n]].row(item)
             }
+            for p in pathStart[t]..<pathStart[t + 1] { addUniform(paths[p], into: out, scratch) }
         }
-        for (t, term) in pass.genericTerms.enumerated() {
+        for (t, term) in genericTerms.enumerated() {
             for (n, input) in term.factors.enumerated() { scratch.rows[n] = inputs[input].row(item) }
             for (p, path) in term.paths.enumerated() {
                 addGeneric(path, values: genericValues[t][p], factorCount: term.factors.count, into: out, scratch)
@@ -89,36 +154,39 @@ struct PassKernel<T: BinaryFloatingPoint> {
     }
 
     @inline(__always)
-    private func addUniform(
-        _ path: CPUPlan.UniformPath, constants: [T], values: [T], into out: UnsafeMutablePointer<T>,
-        _ scratch: KernelScratch<T>
-    ) {
+    private func addUniform(_ path: FlatPath<T>, into out: UnsafeMutablePointer<T>, _ scratch: KernelScratch<T>) {
         let extent = path.extent
         let rows = scratch.rows
         // The product of the path-constant channel factors (the conv's radial weight row, the contraction's W_k).
         var pre = UnsafePointer(scratch.ones)
-        if path.constantFactors.count == 1 {
+        if path.constantCount == 1 {
             pre = UnsafePointer(rows[path.constantFactors[0]] + path.constantOffsets[0])
-        } else if path.constantFactors.count > 1 {
+        } else if path.constantCount > 1 {
             let first = rows[path.constantFactors[0]] + path.constantOffsets[0]
-            for u in 0..<extent { scratch.pre[u] = first[u] }
-            for c in 1..<path.constantFactors.count {
+            let second = rows[path.constantFactors[1]] + path.constantOffsets[1]
+            ChannelLoops.multiply(extent, first, second, into: scratch.pre)
+            for c in 2..<path.constantCount {
                 let x = rows[path.constantFactors[c]] + path.constantOffsets[c]
-                for u in 0..<extent { scratch.pre[u] *= x[u] }
+                ChannelLoops.multiply(extent, scratch.pre, x, into: scratch.pre)
             }
             pre = UnsafePointer(scratch.pre)
         }
+        let varying = path.varyingCount
+        let scalarCount = path.scalarCount
+        if !path.outputHasChannel {
+            addChannelSums(path, pre: pre, into: out, scratch)
+            return
+        }
         // Group scalars: constants, or Σ c · Π scalar factors of this item (CG·Y of the conv).
         let a = scratch.groupValues
-        let scalarCount = path.scalarFactors.count
         if scalarCount == 0 {
-            for g in 0..<path.groupCount { a[g] = constants[g] }
+            for g in 0..<path.groupCount { a[g] = path.constants[g] }
         } else {
             var position = 0
             for g in 0..<path.groupCount {
                 var sum: T = 0
                 for c in path.coefficientStart[g]..<path.coefficientStart[g + 1] {
-                    var term = values[c]
+                    var term = path.values[c]
                     for s in 0..<scalarCount {
                         term *= rows[path.scalarFactors[s]][path.coefficientScalarOffsets[position]]
                         position += 1
@@ -128,54 +196,58 @@ struct PassKernel<T: BinaryFloatingPoint> {
                 a[g] = sum
             }
         }
-        let varying = path.varyingFactors.count
         for g in 0..<path.groupCount {
             let scale = a[g]
             if scale == 0 { continue }
             let target = out + path.groupOutput[g]
             let offsets = g * varying
-            if !path.outputHasChannel {
-                var sum: T = 0
-                let product = channelProduct(path, offsets, pre, extent, scratch)
-                for u in 0..<extent { sum += product[u] }
-                target[0] += scale * sum
-                continue
+            @inline(__always) func row(_ v: Int) -> UnsafePointer<T> {
+                UnsafePointer(rows[path.varyingFactors[v]] + path.groupOffsets[offsets + v])
             }
             switch varying {
-            case 0:
-                for u in 0..<extent { target[u] += scale * pre[u] }
-            case 1:
-                let x0 = rows[path.varyingFactors[0]] + path.groupOffsets[offsets]
-                for u in 0..<extent { target[u] += scale * pre[u] * x0[u] }
-            case 2:
-                let x0 = rows[path.varyingFactors[0]] + path.groupOffsets[offsets]
-                let x1 = rows[path.varyingFactors[1]] + path.groupOffsets[offsets + 1]
-                for u in 0..<extent { target[u] += scale * pre[u] * x0[u] * x1[u] }
-            case 3:
-                let x0 = rows[path.varyingFactors[0]] + path.groupOffsets[offsets]
-                let x1 = rows[path.varyingFactors[1]] + path.groupOffsets[offsets + 1]
-                let x2 = rows[path.varyingFactors[2]] + path.groupOffsets[offsets + 2]
-                for u in 0..<extent { target[u] += scale * pre[u] * x0[u] * x1[u] * x2[u] }
+            case 0: ChannelLoops.add(extent, scale, pre, into: target)
+            case 1: ChannelLoops.add(extent, scale, pre, row(0), into: target)
+            case 2: ChannelLoops.add(extent, scale, pre, row(0), row(1), into: target)
+            case 3: ChannelLoops.add(extent, scale, pre, row(0), row(1), row(2), into: target)
             default:
-                let product = channelProduct(path, offsets, pre, extent, scratch)
-                for u in 0..<extent { target[u] += scale * product[u] }
+                ChannelLoops.multiply(extent, pre, row(0), into: scratch.product)
+                for v in 1..<(varying - 1) { ChannelLoops.multiply(extent, scratch.product, row(v), into: scratch.product) }
+                ChannelLoops.add(extent, scale, scratch.product, row(varying - 1), into: target)
             }
         }
     }
 
-    /// `pre ⊙ Π varying factors` of one group, in scratch.
+    /// Paths whose output has no channel mode: one channel sum per group, distributed by the coefficients.
     @inline(__always)
-    private func channelProduct(
-        _ path: CPUPlan.UniformPath, _ offsets: Int, _ pre: UnsafePointer<T>, _ extent: Int,
-        _ scratch: KernelScratch<T>
-    ) -> UnsafePointer<T> {
-        let product = scratch.product
-        for u in 0..<extent { product[u] = pre[u] }
-        for v in 0..<path.varyingFactors.count {
-            let x = scratch.rows[path.varyingFactors[v]] + path.groupOffsets[offsets + v]
-            for u in 0..<extent { product[u] *= x[u] }
+    private func addChannelSums(
+        _ path: FlatPath<T>, pre: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, _ scratch: KernelScratch<T>
+    ) {
+        let extent = path.extent
+        let rows = scratch.rows
+        let varying = path.varyingCount
+        let scalarCount = path.scalarCount
+        for g in 0..<path.groupCount {
+            let offsets = g * varying
+            @inline(__always) func row(_ v: Int) -> UnsafePointer<T> {
+                UnsafePointer(rows[path.varyingFactors[v]] + path.groupOffsets[offsets + v])
+            }
+            let sum: T
+            switch varying {
+            case 0: sum = ChannelLoops.dot(extent, pre, scratch.ones)
+            case 1: sum = ChannelLoops.dot(extent, pre, row(0))
+            default:
+                ChannelLoops.multiply(extent, pre, row(0), into: scratch.product)
+                for v in 2..<varying { ChannelLoops.multiply(extent, scratch.product, row(v), into: scratch.product) }
+                sum = ChannelLoops.dot(extent, scratch.product, row(1))
+            }
+            for c in path.coefficientStart[g]..<path.coefficientStart[g + 1] {
+                var term = path.values[c] * sum
+                for s in 0..<scalarCount {
+                    term *= rows[path.scalarFactors[s]][path.coefficientScalarOffsets[c * scalarCount + s]]
+                }
+                out[path.coefficientOutput[c]] += term
+            }
         }
-        return UnsafePointer(product)
     }
 
     @inline(__always)
@@ -202,7 +274,7 @@ struct PassKernel<T: BinaryFloatingPoint> {
 
 enum CPUKernels {
     /// Evaluates `plan` into zeroed mul_ir `outputs`; `inputs` are mul_ir. Buffers and indices are checked.
-    static func run<T: BinaryFloatingPoint>(
+    static func run<T: ChannelScalar>(
         _ plan: CPUPlan, _ polynomial: EquivariantPolynomial, batchSize: Int, indexing: OperandIndexing,
         inputs: [UnsafePointer<T>], outputs: [UnsafeMutablePointer<T>]
     ) {
@@ -257,7 +329,7 @@ enum CPUKernels {
     }
 
     /// Runs one pass in the order its output indexing allows without races.
-    private static func schedule<T: BinaryFloatingPoint>(
+    private static func schedule<T: ChannelScalar>(
         _ kernel: PassKernel<T>, _ rule: BatchIndexing, batchSize: Int, size: Int, out: UnsafeMutablePointer<T>,
         work: Int
     ) {

@@ -34,7 +34,9 @@ struct CPUPlan: Sendable {
     /// One path of a uniform term with its coefficients grouped by the channel rows they touch:
     /// `out[group] (+)= A_group · Π_const x[u] · Π_varying x[group][u]`, with
     /// `A_group = Σ_coefficients c · Π_scalar-factors s` evaluated per item when the term has scalar factors
-    /// (the conv's CG·Y, KERNELS.md §2.4), a constant otherwise.
+    /// (the conv's CG·Y, KERNELS.md §2.4), a constant otherwise. When the output has no channel mode (the
+    /// gradient of the conv's spherical harmonics) each group's channel sum is formed once and every coefficient
+    /// adds `c · Π scalars · sum` into its own output element.
     struct UniformPath: Sendable {
         /// The channel extent (1 when no operand has a channel mode).
         let extent: Int
@@ -50,7 +52,7 @@ struct CPUPlan: Sendable {
         let groupCount: Int
         /// `[groupCount, varyingFactors.count]` element offsets of the varying factors' channel rows.
         let groupOffsets: [Int]
-        /// Output element offset of each group (the start of a channel row, or a scalar).
+        /// Output element offset of each group (the start of a channel row; unused for channel sums).
         let groupOutput: [Int]
         /// Per group: Σ c when there are no scalar factors.
         let groupConstant: [Double]
@@ -59,6 +61,8 @@ struct CPUPlan: Sendable {
         let coefficientStart: [Int]
         let coefficientValue: [Double]
         let coefficientScalarOffsets: [Int]
+        /// Per coefficient, the output element it adds into (for channel sums, where groups span outputs).
+        let coefficientOutput: [Int]
     }
 
     /// A term with several channel modes (`uv·u -> v`, `uvw·u·v -> w`), run on mul_ir buffers: for every
@@ -116,10 +120,21 @@ struct CPUPlan: Sendable {
             }
             let varying = channelFactors.filter { !constant.contains($0) }
             let scalars = (0..<factorCount).filter { !hasChannel[$0] }
+            // Factors reading the same input (x in x⊗x⊗x) commute: sorting their rows merges permuted
+            // coefficients into one monomial. A path whose output has no channel mode sums over channels once
+            // per group and distributes the sum to its outputs, so its key leaves the output out.
+            let sameInput = Dictionary(grouping: varying.indices, by: { term.inputs[varying[$0]] }).values
+                .filter { $0.count > 1 }
             var groupIndex: [[Int]: Int] = [:]
             var groups: [(key: [Int], entries: [PolynomialCoefficient])] = []
             for entry in path.coefficients {
-                let key = varying.map { offset($0, entry.indices[$0]) } + [offset(factorCount, entry.indices[factorCount])]
+                var rows = varying.map { offset($0, entry.indices[$0]) }
+                for positions in sameInput {
+                    for (position, row) in zip(positions.sorted(), positions.map { rows[$0] }.sorted()) {
+                        rows[position] = row
+                    }
+                }
+                let key = rows + (hasChannel[factorCount] ? [offset(factorCount, entry.indices[factorCount])] : [])
                 if let g = groupIndex[key] {
                     groups[g].entries.append(entry)
                 } else {
@@ -130,10 +145,12 @@ struct CPUPlan: Sendable {
             var start = [0]
             var values: [Double] = []
             var scalarOffsets: [Int] = []
+            var outputOffsets: [Int] = []
             for group in groups {
                 for entry in group.entries {
                     values.append(entry.value)
                     scalarOffsets += scalars.map { offset($0, entry.indices[$0]) }
+                    outputOffsets.append(offset(factorCount, entry.indices[factorCount]))
                 }
                 start.append(values.count)
             }
@@ -142,9 +159,10 @@ struct CPUPlan: Sendable {
                 extent: extent, outputHasChannel: hasChannel[factorCount], constantFactors: constant,
                 constantOffsets: constant.map { offset($0, firstIndices[$0]) }, varyingFactors: varying,
                 scalarFactors: scalars, groupCount: groups.count,
-                groupOffsets: groups.flatMap { $0.key.dropLast() }, groupOutput: groups.map { $0.key.last ?? 0 },
+                groupOffsets: groups.flatMap { $0.key.prefix(varying.count) },
+                groupOutput: groups.map { hasChannel[factorCount] ? $0.key[varying.count] : 0 },
                 groupConstant: groups.map { $0.entries.reduce(0) { $0 + $1.value } }, coefficientStart: start,
-                coefficientValue: values, coefficientScalarOffsets: scalarOffsets)
+                coefficientValue: values, coefficientScalarOffsets: scalarOffsets, coefficientOutput: outputOffsets)
         }
         return UniformTerm(factors: term.inputs, paths: paths)
     }
