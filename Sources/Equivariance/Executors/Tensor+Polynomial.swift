@@ -7,7 +7,9 @@ import Tensors
 extension CPUExecutor {
     /// Evaluates `polynomial` on tensors, recording a differentiable op.
     ///
-    /// The backward of the op is `polynomial.backward(withRespectTo:)` for the inputs that need a gradient, run
+    /// A linear polynomial (`uv·u -> v` with scaled-identity paths, shared weight, batched features: e3nn's
+    /// Linear) runs as one Tensors matmul per path, differentiated by the matmul rules. Otherwise the
+    /// backward of the op is `polynomial.backward(withRespectTo:)` for the inputs that need a gradient, run
     /// with `indexing.backward(withRespectTo:)` through this same function (so it is differentiable again), with
     /// terms pruned whose output cotangent did not arrive; inputs that need no gradient get none.
     /// - Parameters:
@@ -24,6 +26,9 @@ extension CPUExecutor {
         _ polynomial: EquivariantPolynomial, batchSize: Int, inputs: [Tensor], indexing: OperandIndexing
     ) throws -> [Tensor] {
         try check(polynomial, batchSize: batchSize, inputs: inputs, indexing: indexing)
+        if let linear = SharedLinear(polynomial, indexing) {
+            return [try linear.apply(weight: inputs[0], x: inputs[1])]
+        }
         return try Tensor.custom(
             name: polynomial.name, inputs: inputs,
             forward: { values in try forward(polynomial, batchSize: batchSize, inputs: values, indexing: indexing) },

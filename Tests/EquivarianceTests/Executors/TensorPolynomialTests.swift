@@ -61,6 +61,24 @@ import TestSupport
         }, at: inputs, eps: 1e-5, tolerance: 1e-6)
     }
 
+    @Test func linearRunsAsMatmulsWithTheSameValuesAndDerivatives() throws {
+        let linear = try LinearDescriptor(irrepsIn: try Irreps(parsing: "2x0e+3x1o+2x2e"),
+                                          irrepsOut: try Irreps(parsing: "3x0e+2x1o+1x2o"))
+        let indexing = OperandIndexing(inputs: [.shared, .batched], outputs: [.batched])
+        #expect(SharedLinear(linear.polynomial, indexing) != nil)
+        var generator = SeededGenerator(seed: 75)
+        let inputs = [try Self.tensor(1, linear.weightCount, &generator),
+                      try Self.tensor(3, linear.irrepsIn.dim, &generator)]
+        let got = try Self.cpu.evaluate(linear.polynomial, batchSize: 3, inputs: inputs, indexing: indexing)[0]
+        let expected = try ReferenceExecutor().evaluate(linear.polynomial, batchSize: 3,
+                                                        inputs: inputs.map { $0.toArray() }, indexing: indexing)[0]
+        #expect(got.shape == [3, linear.irrepsOut.dim])
+        #expect(PolynomialChecks.maxDifference(got.toArray(), expected) < 1e-13)
+        try checkGradient({ x in
+            Self.loss(try Self.cpu.evaluate(linear.polynomial, batchSize: 3, inputs: x, indexing: indexing))
+        }, at: inputs)
+    }
+
     @Test func float32MatchesFloat64() throws {
         let tp = try Self.conv()
         var generator = SeededGenerator(seed: 73)
