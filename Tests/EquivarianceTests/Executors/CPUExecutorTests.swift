@@ -78,6 +78,35 @@ import TestSupport
         try Self.expectMatchesReference(sc.polynomial, batch: 3, indexing: indexing, seed: 62)
     }
 
+    /// With many nodes per element the executor pre-contracts U·W per element (merged terms); with few it does not.
+    @Test func symmetricContractionPreContractedPerElementMatchesReference() throws {
+        let sc = try SymmetricContractionDescriptor(
+            irrepsIn: try Irreps(parsing: "9x0e+9x1o+9x2e"), irrepsOut: try Irreps(parsing: "9x0e+9x1o"),
+            correlation: 3, elementCount: 2)
+        let plan = CPUPlan(sc.polynomial)
+        let merged = plan.passes[0].uniformTerms.compactMap(\.merged)
+        #expect(merged.count == sc.polynomial.terms.count)
+        // The correlation-3 terms (2 and 5) merge enough monomials to be pre-contracted for 16 nodes.
+        for form in [merged[2], merged[5]] {
+            #expect(2 * form.unmergedGroupCount + 16 * form.keyCount < 16 * form.unmergedGroupCount)
+        }
+        let elements = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, 1, 0, 1]
+        var indexing = OperandIndexing.batched(sc.polynomial)
+        for n in 0..<sc.featureInput { indexing.inputs[n] = .indexed(elements, rows: 2) }
+        try Self.expectMatchesReference(sc.polynomial, batch: elements.count, indexing: indexing, seed: 65)
+    }
+
+    /// 300 nodes of 2 elements: the weight gradients (2 rows) are summed over fixed chunks of nodes.
+    @Test func weightGradientsOfManyNodesSumPerElement() throws {
+        let sc = try SymmetricContractionDescriptor(
+            irrepsIn: try Irreps(parsing: "2x0e+2x1o"), irrepsOut: try Irreps(parsing: "2x0e"), correlation: 2,
+            elementCount: 2)
+        let elements = (0..<300).map { ($0 * 7) % 3 == 0 ? 1 : 0 }
+        var indexing = OperandIndexing.batched(sc.polynomial)
+        for n in 0..<sc.featureInput { indexing.inputs[n] = .indexed(elements, rows: 2) }
+        try Self.expectMatchesReference(sc.polynomial, batch: elements.count, indexing: indexing, seed: 66)
+    }
+
     @Test func linearAndSkipMatchReference() throws {
         let irreps = try Irreps(parsing: "2x0e+3x1o+2x2e")
         let linear = try LinearDescriptor(irrepsIn: irreps, irrepsOut: try Irreps(parsing: "3x0e+2x1o+1x2e"))

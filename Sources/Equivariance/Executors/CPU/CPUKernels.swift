@@ -10,13 +10,15 @@ struct OperandRows<T> {
     let kind: Int
     let index: UnsafePointer<Int>?
 
-    @inline(__always) func row(_ item: Int) -> UnsafeMutablePointer<T> {
+    @inline(__always) func rowIndex(_ item: Int) -> Int {
         switch kind {
-        case 0: base + item &* size
-        case 1: base
-        default: base + index.unsafelyUnwrapped[item] &* size
+        case 0: item
+        case 1: 0
+        default: index.unsafelyUnwrapped[item]
         }
     }
+
+    @inline(__always) func row(_ item: Int) -> UnsafeMutablePointer<T> { base + rowIndex(item) &* size }
 }
 
 /// Per-thread scratch vectors for one pass.
@@ -101,6 +103,44 @@ struct FlatPath<T> {
     }
 }
 
+/// A ``CPUPlan/MergedTerm`` with its coefficients pre-contracted with every row of the weight buffer.
+struct FlatMerged<T> {
+    let weightInput: Int
+    let extent: Int
+    let keyCount: Int
+    let varyingCount: Int
+    let varyingFactors: UnsafePointer<Int>
+    let keyOffsets: UnsafePointer<Int>
+    let keyOutput: UnsafePointer<Int>
+    /// `[weight rows, keyCount, extent]`.
+    let coefficients: UnsafePointer<T>
+
+    init(_ merged: CPUPlan.MergedTerm, weightInput: Int, weights: OperandRows<T>, rows: Int, _ storage: FlatStorage)
+    where T: ChannelScalar {
+        self.weightInput = weightInput
+        extent = merged.extent
+        keyCount = merged.keyCount
+        varyingCount = merged.varyingFactors.count
+        varyingFactors = storage.copy(merged.varyingFactors)
+        keyOffsets = storage.copy(merged.keyOffsets)
+        keyOutput = storage.copy(merged.keyOutput)
+        let table = [T](unsafeUninitializedCapacity: max(rows * keyCount * extent, 1)) { buffer, count in
+            let base = buffer.baseAddress!
+            base.initialize(repeating: 0, count: rows * merged.keyCount * merged.extent)
+            for r in 0..<rows {
+                let w = UnsafePointer(weights.base + r * weights.size)
+                let c = base + r * merged.keyCount * merged.extent
+                for (n, key) in merged.contributionKey.enumerated() {
+                    ChannelLoops.add(merged.extent, T(merged.contributionValue[n]),
+                                     w + merged.contributionWeightOffset[n], into: c + key * merged.extent)
+                }
+            }
+            count = max(rows * merged.keyCount * merged.extent, 1)
+        }
+        coefficients = storage.copy(table)
+    }
+}
+
 /// The terms of one output pass, flattened for the item loop.
 struct PassKernel<T: ChannelScalar> {
     let inputs: UnsafePointer<OperandRows<T>>
@@ -111,13 +151,15 @@ struct PassKernel<T: ChannelScalar> {
     let factors: UnsafePointer<Int>
     let pathStart: UnsafePointer<Int>
     let paths: UnsafePointer<FlatPath<T>>
+    /// Per uniform term, its pre-contracted form when that is cheaper for this batch.
+    let merged: UnsafePointer<FlatMerged<T>?>
     let genericTerms: [CPUPlan.GenericTerm]
     let genericValues: [[[T]]]
     let maxExtent: Int
     let maxGroups: Int
     let maxFactors: Int
 
-    init(pass: CPUPlan.Pass, inputs: [OperandRows<T>]) {
+    init(pass: CPUPlan.Pass, inputs: [OperandRows<T>], rules: [BatchIndexing], batchSize: Int) {
         self.inputs = storage.copy(inputs)
         let terms = pass.uniformTerms
         termCount = terms.count
@@ -126,6 +168,17 @@ struct PassKernel<T: ChannelScalar> {
         pathStart = storage.copy(terms.reduce(into: [0]) { $0.append($0.last! + $1.paths.count) })
         let storage = storage
         paths = storage.copy(terms.flatMap { $0.paths.map { FlatPath<T>($0, storage) } })
+        merged = storage.copy(terms.map { term -> FlatMerged<T>? in
+            guard let form = term.merged else { return nil }
+            let weightInput = term.factors[form.weightFactor]
+            let rule = rules[weightInput]
+            if case .batched = rule { return nil }
+            // Pre-contraction costs rows × contributions; it saves batch × (contributions − keys).
+            let rows = rule.rowCount(batchSize: batchSize)
+            guard rows * form.unmergedGroupCount + batchSize * form.keyCount < batchSize * form.unmergedGroupCount
+            else { return nil }
+            return FlatMerged(form, weightInput: weightInput, weights: inputs[weightInput], rows: rows, storage)
+        })
         genericTerms = pass.genericTerms
         genericValues = pass.genericTerms.map { $0.paths.map { $0.coefficientValue.map { T($0) } } }
         let uniformPaths = terms.flatMap(\.paths)
@@ -143,7 +196,11 @@ struct PassKernel<T: ChannelScalar> {
             for n in factorStart[t]..<factorStart[t + 1] {
                 scratch.rows[n - factorStart[t]] = inputs[factors[n]].row(item)
             }
-            for p in pathStart[t]..<pathStart[t + 1] { addUniform(paths[p], into: out, scratch) }
+            if let form = merged[t] {
+                addMerged(form, item: item, into: out, scratch)
+            } else {
+                for p in pathStart[t]..<pathStart[t + 1] { addUniform(paths[p], into: out, scratch) }
+            }
         }
         for (t, term) in genericTerms.enumerated() {
             for (n, input) in term.factors.enumerated() { scratch.rows[n] = inputs[input].row(item) }
@@ -213,6 +270,32 @@ struct PassKernel<T: ChannelScalar> {
                 ChannelLoops.multiply(extent, pre, row(0), into: scratch.product)
                 for v in 1..<(varying - 1) { ChannelLoops.multiply(extent, scratch.product, row(v), into: scratch.product) }
                 ChannelLoops.add(extent, scale, scratch.product, row(varying - 1), into: target)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func addMerged(_ form: FlatMerged<T>, item: Int, into out: UnsafeMutablePointer<T>, _ scratch: KernelScratch<T>) {
+        let extent = form.extent
+        let varying = form.varyingCount
+        let rows = scratch.rows
+        let table = form.coefficients + inputs[form.weightInput].rowIndex(item) * form.keyCount * extent
+        for key in 0..<form.keyCount {
+            let c = table + key * extent
+            let target = out + form.keyOutput[key]
+            let offsets = key * varying
+            @inline(__always) func row(_ v: Int) -> UnsafePointer<T> {
+                UnsafePointer(rows[form.varyingFactors[v]] + form.keyOffsets[offsets + v])
+            }
+            switch varying {
+            case 0: ChannelLoops.add(extent, 1, c, into: target)
+            case 1: ChannelLoops.add(extent, 1, c, row(0), into: target)
+            case 2: ChannelLoops.add(extent, 1, c, row(0), row(1), into: target)
+            case 3: ChannelLoops.add(extent, 1, c, row(0), row(1), row(2), into: target)
+            default:
+                ChannelLoops.multiply(extent, c, row(0), into: scratch.product)
+                for v in 1..<(varying - 1) { ChannelLoops.multiply(extent, scratch.product, row(v), into: scratch.product) }
+                ChannelLoops.add(extent, 1, scratch.product, row(varying - 1), into: target)
             }
         }
     }
@@ -318,7 +401,7 @@ enum CPUKernels {
                 out.initialize(repeating: 0, count: rowCount * operand.size)
                 temporaries.append(out)
             }
-            let kernel = PassKernel(pass: pass, inputs: inputRows)
+            let kernel = PassKernel(pass: pass, inputs: inputRows, rules: indexing.inputs, batchSize: batchSize)
             let work = max(1, plan.flopsPerItem / max(polynomial.outputs.count, 1))
             schedule(kernel, rule, batchSize: batchSize, size: operand.size, out: out, work: work)
             if plan.transposedOutputs[pass.output] {
@@ -340,6 +423,10 @@ enum CPUKernels {
                 defer { scratch.deallocate() }
                 for item in range { kernel.add(item: item, into: out + item * size, scratch) }
             }
+        case .indexed(let index, let rows) where rows < 16 && batchSize >= 256:
+            // Few rows for many items (weights selected by element): rows would leave cores idle, so items are
+            // summed in fixed chunks into private rows, then the chunks in order.
+            summedInChunks(kernel, batchSize: batchSize, rows: rows, size: size, out: out) { index[$0] }
         case .indexed(let index, let rows):
             let segments = RowSegments(index: index, rows: rows)
             segments.start.withUnsafeBufferPointer { start in
@@ -356,22 +443,31 @@ enum CPUKernels {
                 }
             }
         case .shared:
-            // A fixed chunk count (not the core count) keeps the summation order, hence the result, fixed.
-            let chunks = min(batchSize, 64)
-            guard chunks > 0 else { return }
-            let partials = UnsafeMutablePointer<T>.allocate(capacity: chunks * size)
-            partials.initialize(repeating: 0, count: chunks * size)
-            defer { partials.deallocate() }
-            CPUParallel.perform(chunks) { chunk in
-                let scratch = kernel.makeScratch()
-                defer { scratch.deallocate() }
-                for item in (batchSize * chunk / chunks)..<(batchSize * (chunk + 1) / chunks) {
-                    kernel.add(item: item, into: partials + chunk * size, scratch)
-                }
+            summedInChunks(kernel, batchSize: batchSize, rows: 1, size: size, out: out) { _ in 0 }
+        }
+    }
+
+    /// Items in 64 fixed chunks (not one per core, so the summation order, hence the result, is fixed), each
+    /// chunk adding into its own copy of the output rows, then the copies summed in chunk order.
+    private static func summedInChunks<T: ChannelScalar>(
+        _ kernel: PassKernel<T>, batchSize: Int, rows: Int, size: Int, out: UnsafeMutablePointer<T>,
+        row: (Int) -> Int
+    ) {
+        let chunks = min(batchSize, 64)
+        guard chunks > 0 else { return }
+        let block = rows * size
+        let partials = UnsafeMutablePointer<T>.allocate(capacity: chunks * block)
+        partials.initialize(repeating: 0, count: chunks * block)
+        defer { partials.deallocate() }
+        CPUParallel.perform(chunks) { chunk in
+            let scratch = kernel.makeScratch()
+            defer { scratch.deallocate() }
+            for item in (batchSize * chunk / chunks)..<(batchSize * (chunk + 1) / chunks) {
+                kernel.add(item: item, into: partials + chunk * block + row(item) * size, scratch)
             }
-            for chunk in 0..<chunks {
-                for k in 0..<size { out[k] += partials[chunk * size + k] }
-            }
+        }
+        for chunk in 0..<chunks {
+            for k in 0..<block { out[k] += partials[chunk * block + k] }
         }
     }
 

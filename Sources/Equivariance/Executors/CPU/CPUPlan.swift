@@ -29,6 +29,84 @@ struct CPUPlan: Sendable {
         /// Input index of each factor.
         let factors: [Int]
         let paths: [UniformPath]
+        /// The term with its paths merged over one shared weight factor, when its form allows it.
+        let merged: MergedTerm?
+    }
+
+    /// A uniform term whose every path multiplies one constant weight row `W[k]` (a different k per path) with the
+    /// same varying factors and no scalar factors, e.g. the symmetric contraction `W_k · x ⊗ x ⊗ x` and its
+    /// gradient with respect to x. Per row r of the weight buffer (one per element) the executor pre-contracts
+    /// `C[r][key][u] = Σ_(paths, groups → key) A · W[r][k][u]` once per call, so each item adds one product per
+    /// distinct monomial key instead of one per (k, monomial) (Symmetrix's per-element monomial coefficients,
+    /// KERNELS.md §2.7, derived from the description).
+    struct MergedTerm: Sendable {
+        /// Factor position of the weight.
+        let weightFactor: Int
+        /// The other channel factors, whose rows make a key with the output row.
+        let varyingFactors: [Int]
+        let extent: Int
+        let keyCount: Int
+        /// `[keyCount, varyingFactors.count]` row offsets and the output row offset of each key.
+        let keyOffsets: [Int]
+        let keyOutput: [Int]
+        /// One entry per (path, group): the key it adds to, the offset of its weight row, its constant.
+        let contributionKey: [Int]
+        let contributionWeightOffset: [Int]
+        let contributionValue: [Double]
+        /// Σ over paths of their group counts: the per-item products without merging.
+        let unmergedGroupCount: Int
+
+        init?(_ factors: [Int], _ paths: [UniformPath]) {
+            guard let first = paths.first,
+                paths.allSatisfy({ $0.outputHasChannel && $0.scalarFactors.isEmpty && $0.extent == first.extent })
+            else { return nil }
+            // The weight: the first factor at a fixed row in every path. The other channel factors become the
+            // key's rows (fixed in some paths, e.g. x's 0e block, varying in others).
+            guard let weight = first.constantFactors.first(where: { n in paths.allSatisfy { $0.constantFactors.contains(n) } })
+            else { return nil }
+            let others = (first.constantFactors + first.varyingFactors).filter { $0 != weight }.sorted()
+            let sameInput = Dictionary(grouping: others.indices, by: { factors[others[$0]] }).values.filter { $0.count > 1 }
+            var keyIndex: [[Int]: Int] = [:]
+            var keyOffsets: [Int] = []
+            var keyOutput: [Int] = []
+            var contributionKey: [Int] = []
+            var contributionWeightOffset: [Int] = []
+            var contributionValue: [Double] = []
+            for path in paths {
+                let varying = path.varyingFactors.count
+                for g in 0..<path.groupCount {
+                    var rows = others.map { n in
+                        if let v = path.varyingFactors.firstIndex(of: n) { return path.groupOffsets[g * varying + v] }
+                        return path.constantOffsets[path.constantFactors.firstIndex(of: n) ?? 0]
+                    }
+                    for positions in sameInput {
+                        for (position, row) in zip(positions.sorted(), positions.map { rows[$0] }.sorted()) {
+                            rows[position] = row
+                        }
+                    }
+                    let key = rows + [path.groupOutput[g]]
+                    let index = keyIndex[key] ?? keyOutput.count
+                    if index == keyOutput.count {
+                        keyIndex[key] = index
+                        keyOffsets += rows
+                        keyOutput.append(path.groupOutput[g])
+                    }
+                    contributionKey.append(index)
+                    contributionWeightOffset.append(path.constantOffsets[path.constantFactors.firstIndex(of: weight) ?? 0])
+                    contributionValue.append(path.groupConstant[g])
+                }
+            }
+            weightFactor = weight
+            varyingFactors = others
+            extent = first.extent
+            keyCount = keyOutput.count
+            self.keyOffsets = keyOffsets
+            self.keyOutput = keyOutput
+            self.contributionKey = contributionKey
+            self.contributionWeightOffset = contributionWeightOffset
+            self.contributionValue = contributionValue
+            unmergedGroupCount = contributionKey.count
+        }
     }
 
     /// One path of a uniform term with its coefficients grouped by the channel rows they touch:
@@ -164,7 +242,7 @@ struct CPUPlan: Sendable {
                 groupConstant: groups.map { $0.entries.reduce(0) { $0 + $1.value } }, coefficientStart: start,
                 coefficientValue: values, coefficientScalarOffsets: scalarOffsets, coefficientOutput: outputOffsets)
         }
-        return UniformTerm(factors: term.inputs, paths: paths)
+        return UniformTerm(factors: term.inputs, paths: paths, merged: MergedTerm(term.inputs, paths))
     }
 
     private static func genericTerm(_ term: PolynomialTerm, _ polynomial: EquivariantPolynomial) -> GenericTerm {
