@@ -9,7 +9,6 @@
 /// contiguous) so the channel loop runs over consecutive memory; the executor transposes those buffers once per
 /// call. Other polynomials (linears, skip_tp) run the generic path on the mul_ir buffers.
 struct CPUPlan: Sendable {
-    let isUniform: Bool
     /// Per input and output: whether the executor holds it in the ir_mul layout.
     let transposedInputs: [Bool]
     let transposedOutputs: [Bool]
@@ -162,7 +161,6 @@ struct CPUPlan: Sendable {
 
     init(_ polynomial: EquivariantPolynomial) {
         let uniform = polynomial.isUniformOneDimensional
-        isUniform = uniform
         flopsPerItem = polynomial.flopCount(batch: 1)
         transposedInputs = polynomial.inputs.map { uniform && Self.hasBlocks($0) }
         transposedOutputs = polynomial.outputs.map { uniform && Self.hasBlocks($0) }
