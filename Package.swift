@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Support", exclude: ["README.md"]),
         .target(name: "Tensors", dependencies: ["Support"], exclude: ["README.md"]),
         .target(name: "CUDA", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
-        .target(name: "Equivariance", dependencies: ["Support"], exclude: ["README.md"]),
+        .target(name: "Equivariance", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"], exclude: ["README.md"]),
         .target(
             name: "MACE", dependencies: ["Support", "Tensors", "Equivariance", "Atoms"], exclude: ["README.md"]),
@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
-        .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "TestSupport"]),
+        .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "Tensors", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CUDATests", dependencies: ["CUDA", "Support", "Tensors", "TestSupport"]),
         .testTarget(name: "MACETests", dependencies: ["MACE", "Atoms", "Tensors", "Equivariance", "TestSupport"]),

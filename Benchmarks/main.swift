@@ -9,6 +9,7 @@ let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "matmul": runMatmulBenchmark,
     "neighbours": runNeighbourListBenchmark,
     "mace": runMACEBenchmark,
+    "polynomials": runPolynomialBenchmark,
 ]
 
 if let name = arguments.first, let run = benchmarks[name] {

@@ -57,14 +57,21 @@ public struct ReferenceExecutor: PolynomialExecutor {
     static func check(
         _ polynomial: EquivariantPolynomial, batchSize: Int, inputs: [[Double]], indexing: OperandIndexing
     ) throws {
+        try check(polynomial, batchSize: batchSize, inputCounts: inputs.map(\.count), indexing: indexing)
+    }
+
+    /// The same check from the input buffers' element counts.
+    static func check(
+        _ polynomial: EquivariantPolynomial, batchSize: Int, inputCounts: [Int], indexing: OperandIndexing
+    ) throws {
         guard batchSize >= 0 else { throw EquivarianceError.shapeMismatch("batch size \(batchSize) is negative") }
         let name = polynomial.name
-        guard inputs.count == polynomial.inputs.count, indexing.inputs.count == polynomial.inputs.count,
+        guard inputCounts.count == polynomial.inputs.count, indexing.inputs.count == polynomial.inputs.count,
             indexing.outputs.count == polynomial.outputs.count
         else {
             throw EquivarianceError.shapeMismatch(
                 "'\(name)' takes \(polynomial.inputs.count) inputs and \(polynomial.outputs.count) outputs; got "
-                    + "\(inputs.count) buffers, \(indexing.inputs.count) input and \(indexing.outputs.count) output "
+                    + "\(inputCounts.count) buffers, \(indexing.inputs.count) input and \(indexing.outputs.count) output "
                     + "indexings")
         }
         for (kind, operands, rules) in [
@@ -87,9 +94,9 @@ public struct ReferenceExecutor: PolynomialExecutor {
                 guard rows >= 0, !overflow else {
                     throw EquivarianceError.shapeMismatch("\(label): \(rows) rows of \(operand.size) is too large")
                 }
-                if kind == "input", inputs[n].count != scalars {
+                if kind == "input", inputCounts[n] != scalars {
                     throw EquivarianceError.shapeMismatch(
-                        "\(label) has \(inputs[n].count) values; expected \(rows) rows x \(operand.size) = \(scalars)")
+                        "\(label) has \(inputCounts[n]) values; expected \(rows) rows x \(operand.size) = \(scalars)")
                 }
             }
         }

@@ -14,7 +14,8 @@ struct BackwardContext {
 }
 
 /// A backward rule: gradients for each input (nil where not needed), each of that input's shape.
-typealias BackwardRule = @Sendable (BackwardContext) -> [Tensor?]
+/// Only custom ops (`Tensor.custom`) throw; built-in rules never do.
+typealias BackwardRule = @Sendable (BackwardContext) throws -> [Tensor?]
 
 /// A node of the graph: a leaf (no inputs, no rule) or the op that produced a tensor.
 /// Immutable once made; it keeps its output's storage alive so rules can reuse the value.

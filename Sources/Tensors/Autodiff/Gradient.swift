@@ -13,7 +13,7 @@
 ///   - createGraph: record the backward ops for higher-order derivatives.
 ///   - allowUnused: return zeros for inputs the outputs do not depend on, instead of throwing.
 /// - Throws: `TensorError.doesNotRequireGrad`, `.unusedInput`, `.seedRequired`, `.shapeMismatch`
-///   (seed shape or dtype differs from its output's).
+///   (seed shape or dtype differs from its output's), and what the backward of a custom op throws.
 public func grad(
     of outputs: [Tensor], withRespectTo inputs: [Tensor], seeds: [Tensor]? = nil,
     createGraph: Bool = false, allowUnused: Bool = false
@@ -24,8 +24,8 @@ public func grad(
     let seeds = try resolvedSeeds(seeds, for: outputs)
     let engine = BackwardEngine(outputs: outputs, inputs: inputs)
     let gradients = createGraph
-        ? withGradient { engine.run(seeds: seeds) }
-        : withoutGradient { engine.run(seeds: seeds) }
+        ? try withGradient { try engine.run(seeds: seeds) }
+        : try withoutGradient { try engine.run(seeds: seeds) }
     return try inputs.enumerated().map { index, input in
         guard let gradient = gradients[ObjectIdentifier(input.node!)] else {
             guard allowUnused else { throw TensorError.unusedInput(inputIndex: index) }
@@ -129,7 +129,7 @@ private struct BackwardEngine {
     }
 
     /// Accumulated gradients keyed by node; intermediate entries are dropped once propagated.
-    func run(seeds: [Tensor]) -> [ObjectIdentifier: Tensor] {
+    func run(seeds: [Tensor]) throws -> [ObjectIdentifier: Tensor] {
         var gradients: [ObjectIdentifier: Tensor] = [:]
         func accumulate(_ gradient: Tensor, into node: GradNode) {
             let id = ObjectIdentifier(node)
@@ -144,7 +144,7 @@ private struct BackwardEngine {
             guard let rule = node.rule, let gradient = gradients[ObjectIdentifier(node)] else { continue }
             let needs = node.inputs.map { $0.node.map { relevant.contains(ObjectIdentifier($0)) } ?? false }
             guard needs.contains(true) else { continue }
-            let results = rule(BackwardContext(gradient: gradient, inputs: node.inputs, output: node.output,
+            let results = try rule(BackwardContext(gradient: gradient, inputs: node.inputs, output: node.output,
                                                needsGradient: needs))
             for (index, result) in results.enumerated() where needs[index] {
                 if let result, let inputNode = node.inputs[index].node { accumulate(result, into: inputNode) }
