@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
-// (docs/ARCHITECTURE.md): Support < Tensors < CUDA < Equivariance < Atoms < MACE < Training < swiftmace.
+// (docs/ARCHITECTURE.md): Support < Tensors < CUDA < Equivariance < Atoms < MACE < Training < swiftmace;
+// EquivarianceCUDA (generated equivariant kernels at run time) imports CUDA and Equivariance.
 // CUDA loads the NVIDIA libraries at run time only: nothing here needs CUDA to build.
 import PackageDescription
 
@@ -26,6 +27,7 @@ let package = Package(
         .target(name: "CUDA", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
         .target(name: "Equivariance", dependencies: ["Support", "Tensors"], exclude: ["README.md"]),
         .target(name: "Atoms", dependencies: ["Support"], exclude: ["README.md"]),
+        .target(name: "EquivarianceCUDA", dependencies: ["CUDA", "Equivariance"], exclude: ["README.md"]),
         .target(
             name: "MACE", dependencies: ["Support", "Tensors", "Equivariance", "Atoms"], exclude: ["README.md"]),
         .target(
@@ -35,12 +37,12 @@ let package = Package(
         .executableTarget(
             name: "swiftmace",
             dependencies: [
-                "Support", "Atoms", "Equivariance", "Tensors", "CUDA", "MACE", "Training",
+                "Support", "Atoms", "Equivariance", "Tensors", "CUDA", "EquivarianceCUDA", "MACE", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "swiftmace-benchmarks",
-            dependencies: ["Support", "Atoms", "Equivariance", "Tensors", "CUDA", "MACE"],
+            dependencies: ["Support", "Atoms", "Equivariance", "Tensors", "CUDA", "EquivarianceCUDA", "MACE"],
             path: "Benchmarks", exclude: ["baselines"]),
         .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),

@@ -6,6 +6,7 @@ import Foundation
 let arguments = CommandLine.arguments.dropFirst()
 let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "cuda": runCUDABenchmark,
+    "cuda-kernels": runCUDAKernelsBenchmark,
     "matmul": runMatmulBenchmark,
     "neighbours": runNeighbourListBenchmark,
     "mace": runMACEBenchmark,

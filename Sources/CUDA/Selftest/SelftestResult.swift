@@ -10,6 +10,12 @@ public struct SelftestResult: Sendable, Equatable {
     /// Measured values and bounds, or the error.
     public let detail: String
 
+    public init(name: String, passed: Bool, detail: String) {
+        self.name = name
+        self.passed = passed
+        self.detail = detail
+    }
+
     /// "PASS name: detail" or "FAIL name: detail".
     public var line: String { "\(passed ? "PASS" : "FAIL") \(name): \(detail)" }
 }

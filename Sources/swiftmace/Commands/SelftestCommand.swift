@@ -4,13 +4,15 @@
 
 import ArgumentParser
 import CUDA
+import EquivarianceCUDA
 import Foundation
 
 struct SelftestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
         abstract: "Check the compute backend: CPU checks, then on --device cuda the driver, NVRTC and its cache, "
-            + "kernels against the CPU, cuBLAS GEMM per dtype, graph replay and allocator accounting.")
+            + "kernels against the CPU, cuBLAS GEMM per dtype, graph replay and allocator accounting, and the "
+            + "generated equivariant kernels (conv_tp, symmetric contraction) against the float64 reference.")
 
     enum DeviceChoice: String, ExpressibleByArgument, CaseIterable {
         case cpu, cuda
@@ -31,6 +33,7 @@ struct SelftestCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             results += GPUSelftest.run(context: context) { Self.emit($0.line) }
+            results += EquivariantKernelSelftest.run(context: context) { Self.emit($0.line) }
         }
         let failed = results.filter { !$0.passed }.count
         Self.emit("selftest (\(device.rawValue)): \(results.count - failed) passed, \(failed) failed")

@@ -1,0 +1,46 @@
+// SwiftMACE, MIT licence.
+// ConvolutionKernelSource: the generated kernels of mace's conv_tp (ChannelwiseTensorProductDescriptor) fused with
+// the sender gather and the receiver sum: forward, backward for the radial weights and the spherical harmonics,
+// and the sender-feature gradient over the sender CSR (deterministic, no atomics).
+
+/// The three conv_tp kernels of one descriptor, in one module source.
+///
+/// Operands follow the descriptor's polynomial `[weight, x1, x2] → [mid]` (features in ir_mul):
+/// - ``forward``: receiver CSR; `weight`, `x2` per edge, `x1` gathered from the sender, `mid` per receiver row.
+/// - ``backward``: receiver CSR, `backward(withRespectTo: [0, 2])` = `[weight, x1, x2, dmid] → [dweight, dx2]`;
+///   `dmid` is read once per receiver row and kept in registers, `dweight` written per edge, `dx2` summed over
+///   channels in the block.
+/// - ``senderBackward``: sender CSR, `backward(withRespectTo: [1])` = `[weight, x1, x2, dmid] → [dx1]`; `dmid`
+///   gathered from the receiver, `dx1` summed per sender row in registers: the transposed scatter without atomics.
+public struct ConvolutionKernelSource: Sendable {
+    public let forward: GeneratedKernel
+    public let backward: GeneratedKernel
+    public let senderBackward: GeneratedKernel
+    /// The polynomials the kernels evaluate (for FLOP counts and the reference executor).
+    public let forwardPolynomial: EquivariantPolynomial
+    public let backwardPolynomial: EquivariantPolynomial
+    public let senderBackwardPolynomial: EquivariantPolynomial
+    /// The module: prelude and the three kernels.
+    public let code: String
+
+    /// - Parameter prefix: the kernels' base names start with it (e.g. "conv2" → "conv2_forward").
+    /// - Throws: `EquivarianceError.unsupported` when the conv is not uniform 1d (an `irreps2` entry of
+    ///   multiplicity above 1).
+    public init(descriptor: ChannelwiseTensorProductDescriptor, prefix: String = "conv") throws {
+        forwardPolynomial = descriptor.polynomial
+        backwardPolynomial = try descriptor.polynomial.backward(withRespectTo: [0, 2])
+        senderBackwardPolynomial = try descriptor.polynomial.backward(withRespectTo: [1])
+        forward = try GraphKernelGenerator(
+            forwardPolynomial, name: prefix + "_forward", inputRoles: [.edge, .gathered, .edge], outputRoles: [.row]
+        ).generate()
+        backward = try GraphKernelGenerator(
+            backwardPolynomial, name: prefix + "_backward", inputRoles: [.edge, .gathered, .edge, .row],
+            outputRoles: [.edge, .edge]
+        ).generate()
+        senderBackward = try GraphKernelGenerator(
+            senderBackwardPolynomial, name: prefix + "_sender_backward",
+            inputRoles: [.edge, .row, .edge, .gathered], outputRoles: [.row]
+        ).generate()
+        code = GeneratedModule.source([forward, backward, senderBackward])
+    }
+}

@@ -1,0 +1,307 @@
+// SwiftMACE, MIT licence.
+// GraphKernelGenerator: CUDA C++ for a "uniform 1d" polynomial evaluated over the edges of a graph walked in CSR
+// order (KERNELS.md §2.4/§2.5): thread = channel, one row's edges in sequence, straight-line CG code with the
+// coefficients as hexadecimal constants, row outputs summed in registers and written once (no atomics).
+
+/// Where a graph kernel reads or writes an operand, for the edge at CSR position `p` of row `r`.
+public enum GraphOperandRole: String, Sendable, Hashable {
+    /// One row per edge, at the caller's edge index `edgeIDs[p]` (radial weights, spherical harmonics).
+    case edge
+    /// Row `gatherRows[p]` (the sender's features in a receiver CSR). Inputs only: a gathered output would need
+    /// atomics; run it as a `.row` output over the CSR of that endpoint instead.
+    case gathered
+    /// Row `r`. An input is loaded once per row; an output is summed over the row's edges in registers and
+    /// written once, zero for a row without edges.
+    case row
+}
+
+/// Generates one graph kernel from a polynomial whose terms are all "uniform 1d" (one channel letter, shared).
+///
+/// The kernel: `<name>_f32` / `<name>_f64` with parameters `(int rows, const int* row_offsets, const int*
+/// edge_ids, const int* gather_rows, inputs…, outputs…)`, block `(channelThreads, rowsPerBlock)`, one row per
+/// y-thread. Operand buffers are `[rows of their role, operand.size]` in the ir_mul layout (``IrMulLayout``).
+/// Per edge, every operand value a term needs is loaded once; each path's coefficients are grouped by output
+/// component and first factor, `acc += f0 · (Σ c · f1 ⋯)`. Edge outputs with a channel are written per edge;
+/// edge outputs without one are summed over channels (warp shuffles, then per-warp partials in shared memory
+/// added in a fixed order), so such kernels run one row per block. Every sum has a fixed order: deterministic.
+public struct GraphKernelGenerator {
+    /// Edges staged per shared-memory round of a channel reduction.
+    static let reductionChunk = 32
+
+    let polynomial: EquivariantPolynomial
+    let name: String
+    let inputRoles: [GraphOperandRole]
+    let outputRoles: [GraphOperandRole]
+    /// The channel extent shared by all channel operands.
+    let channels: Int
+    let inputHasChannel: [Bool?]
+    let outputHasChannel: [Bool?]
+
+    /// Checks that `polynomial` fits the kernel form.
+    /// - Throws: `EquivarianceError.unsupported` naming the term or operand that does not fit: a term that is not
+    ///   uniform 1d or has no channel at all, differing channel extents, an operand read with and without a
+    ///   channel, a gathered output, a row output without a channel, role lists of the wrong length.
+    public init(
+        _ polynomial: EquivariantPolynomial, name: String, inputRoles: [GraphOperandRole],
+        outputRoles: [GraphOperandRole]
+    ) throws {
+        let label = "graph kernel '\(name)' of '\(polynomial.name)'"
+        guard inputRoles.count == polynomial.inputs.count, outputRoles.count == polynomial.outputs.count else {
+            throw EquivarianceError.unsupported(
+                "\(label): \(inputRoles.count) input and \(outputRoles.count) output roles; the polynomial has "
+                    + "\(polynomial.inputs.count) inputs and \(polynomial.outputs.count) outputs")
+        }
+        var inputChannel = [Bool?](repeating: nil, count: polynomial.inputs.count)
+        var outputChannel = [Bool?](repeating: nil, count: polynomial.outputs.count)
+        var extent: Int?
+        for (t, term) in polynomial.terms.enumerated() {
+            guard term.isUniformOneDimensional, term.modes.contains(where: { !$0.isEmpty }) else {
+                throw EquivarianceError.unsupported(
+                    "\(label): term \(t) has modes \(term.modes); expected one channel letter shared by the operands "
+                        + "that have one (uniform 1d)")
+            }
+            for (n, modes) in term.modes.enumerated() {
+                let isOutput = n == term.inputs.count
+                let index = isOutput ? term.output : term.inputs[n]
+                let operand = isOutput ? polynomial.outputs[index] : polynomial.inputs[index]
+                let hasChannel = !modes.isEmpty
+                let known = isOutput ? outputChannel[index] : inputChannel[index]
+                if let known, known != hasChannel {
+                    throw EquivarianceError.unsupported(
+                        "\(label): operand '\(operand.name)' is read with and without a channel mode")
+                }
+                if isOutput { outputChannel[index] = hasChannel } else { inputChannel[index] = hasChannel }
+                for shape in operand.segments {
+                    guard shape.count == (hasChannel ? 2 : 1) else {
+                        throw EquivarianceError.unsupported(
+                            "\(label): operand '\(operand.name)' has a segment of shape \(shape); expected "
+                                + (hasChannel ? "[C, d]" : "[d]"))
+                    }
+                    if hasChannel {
+                        if let extent, extent != shape[0] {
+                            throw EquivarianceError.unsupported(
+                                "\(label): channel extents \(extent) and \(shape[0]) differ; expected one")
+                        }
+                        extent = shape[0]
+                    }
+                }
+            }
+        }
+        for (k, role) in outputRoles.enumerated() where outputChannel[k] != nil {
+            if role == .gathered {
+                throw EquivarianceError.unsupported(
+                    "\(label): output '\(polynomial.outputs[k].name)' is gathered; a scatter would need atomics, so "
+                        + "write it as a row output over the CSR of that endpoint")
+            }
+            if role == .row && outputChannel[k] == false {
+                throw EquivarianceError.unsupported(
+                    "\(label): row output '\(polynomial.outputs[k].name)' has no channel mode; expected one")
+            }
+        }
+        self.polynomial = polynomial
+        self.name = name
+        self.inputRoles = inputRoles
+        self.outputRoles = outputRoles
+        self.channels = extent ?? 0
+        self.inputHasChannel = inputChannel
+        self.outputHasChannel = outputChannel
+    }
+
+    /// Whether an output is summed over channels (then the kernel runs one row per block).
+    var reduces: Bool {
+        outputRoles.indices.contains { outputRoles[$0] == .edge && outputHasChannel[$0] == false }
+    }
+
+    var channelThreads: Int { max(32, (channels + 31) / 32 * 32) }
+
+    /// The generated kernel.
+    public func generate() -> GeneratedKernel {
+        let rowsPerBlock = reduces ? 1 : max(1, 256 / channelThreads)
+        var parameters: [(type: String, name: String)] = [
+            ("int", "rows"), ("const int* __restrict__", "row_offsets"), ("const int* __restrict__", "edge_ids"),
+            ("const int* __restrict__", "gather_rows"),
+        ]
+        parameters += polynomial.inputs.indices.map { ("const T* __restrict__", "in\($0)") }
+        parameters += polynomial.outputs.indices.map { ("T* __restrict__", "out\($0)") }
+        let body = bodyLines(rowsPerBlock: rowsPerBlock)
+        let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
+        var code = "// \(name): \(polynomial.name), \(polynomial.pathCount) paths, \(polynomial.coefficientCount) "
+            + "coefficients; roles in [\(inputRoles.map(\.rawValue).joined(separator: ", "))] out ["
+            + "\(outputRoles.map(\.rawValue).joined(separator: ", "))]\n"
+        code += "template <typename T>\n__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
+        code += body.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
+        code += GeneratedModule.entryPoints(
+            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock)
+        return GeneratedKernel(
+            name: name, code: code, channelThreads: channelThreads, rowsPerBlock: rowsPerBlock,
+            parameters: parameters.map { "\($0.type) \($0.name)" })
+    }
+
+    // MARK: - Body
+
+    /// Component index (ir_mul row) of segment `segment`, coefficient index `index` of an operand.
+    private func component(_ operand: PolynomialOperand, _ segment: Int, _ index: Int) -> Int {
+        operand.segments[..<segment].reduce(0) { $0 + ($1.last ?? 0) } + index
+    }
+
+    private func inputName(_ n: Int, _ comp: Int) -> String { "a\(n)_\(comp)" }
+    private func outputName(_ k: Int, _ comp: Int) -> String {
+        (outputRoles[k] == .row ? "r" : "e") + "\(k)_\(comp)"
+    }
+
+    /// One statement per (path, output component, first-factor component) group, in description order.
+    private func termStatements() -> (statements: [String], inputs: [Set<Int>], outputs: [Set<Int>]) {
+        var statements: [String] = []
+        var usedInputs = [Set<Int>](repeating: [], count: polynomial.inputs.count)
+        var usedOutputs = [Set<Int>](repeating: [], count: polynomial.outputs.count)
+        for term in polynomial.terms {
+            let factors = term.inputs.count
+            for path in term.paths {
+                var order: [[Int]] = []
+                var groups: [[Int]: [String]] = [:]
+                for coefficient in path.coefficients {
+                    let names = (0..<factors).map { n -> String in
+                        let input = term.inputs[n]
+                        let comp = component(polynomial.inputs[input], path.segments[n], coefficient.indices[n])
+                        usedInputs[input].insert(comp)
+                        return inputName(input, comp)
+                    }
+                    let out = component(
+                        polynomial.outputs[term.output], path.segments[factors], coefficient.indices[factors])
+                    usedOutputs[term.output].insert(out)
+                    let key = [out, coefficient.indices[0], path.segments[0]]
+                    let product = (["T(\(CUDALiteral.hex(coefficient.value)))"] + names.dropFirst())
+                        .joined(separator: " * ")
+                    if groups[key] == nil {
+                        order.append(key)
+                        groups[key] = [names[0], product]
+                    } else {
+                        groups[key]?.append(product)
+                    }
+                }
+                for key in order {
+                    guard let group = groups[key] else { continue }
+                    let target = outputName(term.output, key[0])
+                    statements.append("\(target) += \(group[0]) * (\(group.dropFirst().joined(separator: " + ")));")
+                }
+            }
+        }
+        return (statements, usedInputs, usedOutputs)
+    }
+
+    private func address(channel: Bool?, _ comp: Int) -> String {
+        channel == true ? "\(comp) * C" : "\(comp)"
+    }
+
+    private func bodyLines(rowsPerBlock: Int) -> [String] {
+        let (statements, usedInputs, usedOutputs) = termStatements()
+        let reduces = self.reduces
+        var lines = ["constexpr int C = \(channels);"]
+        lines.append("const int u = threadIdx.x;")
+        lines.append(channels == channelThreads ? "constexpr bool active = true;" : "const bool active = u < C;")
+        lines.append("const int uc = active ? u : 0;")
+        lines.append("const int row = blockIdx.x * blockDim.y + threadIdx.y;")
+        lines.append("if (row >= rows) return;")
+        lines.append("const int begin = row_offsets[row];")
+        lines.append("const int end = row_offsets[row + 1];")
+        // Row inputs, once.
+        for (n, input) in polynomial.inputs.enumerated() where inputRoles[n] == .row && !usedInputs[n].isEmpty {
+            lines.append("const T* __restrict__ row\(n) = in\(n) + (size_t)row * \(input.size)"
+                + (inputHasChannel[n] == true ? " + uc;" : ";"))
+            for comp in usedInputs[n].sorted() {
+                lines.append("const T \(inputName(n, comp)) = row\(n)[\(address(channel: inputHasChannel[n], comp))];")
+            }
+        }
+        for (k, _) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
+            for comp in usedOutputs[k].sorted() { lines.append("T \(outputName(k, comp)) = T(0);") }
+        }
+        // Per-edge body.
+        var edge: [String] = []
+        edge.append("const size_t e = (size_t)edge_ids[p];")
+        if inputRoles.indices.contains(where: { inputRoles[$0] == .gathered && !usedInputs[$0].isEmpty }) {
+            edge.append("const size_t g = (size_t)gather_rows[p];")
+        }
+        for (n, input) in polynomial.inputs.enumerated() where inputRoles[n] != .row && !usedInputs[n].isEmpty {
+            let index = inputRoles[n] == .edge ? "e" : "g"
+            edge.append("const T* __restrict__ q\(n) = in\(n) + \(index) * \(input.size)"
+                + (inputHasChannel[n] == true ? " + uc;" : ";"))
+            for comp in usedInputs[n].sorted() {
+                edge.append("const T \(inputName(n, comp)) = q\(n)[\(address(channel: inputHasChannel[n], comp))];")
+            }
+        }
+        for (k, _) in polynomial.outputs.enumerated() where outputRoles[k] == .edge {
+            for comp in usedOutputs[k].sorted() { edge.append("T \(outputName(k, comp)) = T(0);") }
+        }
+        edge += statements
+        for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .edge && outputHasChannel[k] == true {
+            edge.append("if (active) {")
+            edge.append("  T* __restrict__ o\(k) = out\(k) + e * \(output.size) + u;")
+            for comp in 0..<(output.size / channels) {
+                let value = usedOutputs[k].contains(comp) ? outputName(k, comp) : "T(0)"
+                edge.append("  o\(k)[\(comp) * C] = \(value);")
+            }
+            edge.append("}")
+        }
+        if reduces {
+            lines += reductionLoop(edge: edge, usedOutputs: usedOutputs)
+        } else {
+            lines.append("for (int p = begin; p < end; ++p) {")
+            lines += edge.map { "  " + $0 }
+            lines.append("}")
+        }
+        for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
+            lines.append("if (active) {")
+            lines.append("  T* __restrict__ o\(k) = out\(k) + (size_t)row * \(output.size) + u;")
+            for comp in 0..<(output.size / channels) {
+                let value = usedOutputs[k].contains(comp) ? outputName(k, comp) : "T(0)"
+                lines.append("  o\(k)[\(comp) * C] = \(value);")
+            }
+            lines.append("}")
+        }
+        return lines
+    }
+
+    /// The edge loop of a kernel with channel-summed edge outputs: per chunk of edges, warp sums into shared
+    /// memory, one barrier, then the block adds the warps' partials in order and writes them.
+    private func reductionLoop(edge: [String], usedOutputs: [Set<Int>]) -> [String] {
+        let warps = channelThreads / 32
+        let chunk = Self.reductionChunk
+        var slots: [(output: Int, comp: Int)] = []
+        for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .edge && outputHasChannel[k] == false {
+            for comp in 0..<output.size { slots.append((k, comp)) }
+        }
+        var lines = ["const int lane = threadIdx.x & 31;", "const int warp = threadIdx.x >> 5;"]
+        lines.append("__shared__ T partial[\(chunk)][\(warps)][\(slots.count)];")
+        lines.append("for (int chunk = begin; chunk < end; chunk += \(chunk)) {")
+        lines.append("  const int count = min(\(chunk), end - chunk);")
+        lines.append("  for (int q = 0; q < count; ++q) {")
+        lines.append("    const int p = chunk + q;")
+        lines += edge.map { "    " + $0 }
+        for (j, slot) in slots.enumerated() {
+            let value = usedOutputs[slot.output].contains(slot.comp) ? outputName(slot.output, slot.comp) : "T(0)"
+            lines.append("    { const T s = swiftmace_warp_sum(active ? \(value) : T(0)); "
+                + "if (lane == 0) partial[q][warp][\(j)] = s; }")
+        }
+        lines.append("  }")
+        lines.append("  __syncthreads();")
+        lines.append("  for (int t = threadIdx.x; t < count * \(slots.count); t += blockDim.x) {")
+        lines.append("    const int q = t / \(slots.count);")
+        lines.append("    const int j = t - q * \(slots.count);")
+        lines.append("    T s = partial[q][0][j];")
+        for w in 1..<max(warps, 1) { lines.append("    s += partial[q][\(w)][j];") }
+        lines.append("    const size_t e = (size_t)edge_ids[chunk + q];")
+        var start = 0
+        let outputsReduced = Array(Set(slots.map(\.output))).sorted()
+        for (position, k) in outputsReduced.enumerated() {
+            let size = polynomial.outputs[k].size
+            let condition = position == outputsReduced.count - 1 ? "" : "if (j < \(start + size)) "
+            let prefix = position == 0 ? "" : "else "
+            lines.append("    \(prefix)\(condition)out\(k)[e * \(size) + (j - \(start))] = s;")
+            start += size
+        }
+        lines.append("  }")
+        lines.append("  __syncthreads();")
+        lines.append("}")
+        return lines
+    }
+}

@@ -1,0 +1,42 @@
+// SwiftMACE, MIT licence.
+// KernelScalar: the floating-point type a generated kernel stores and accumulates in, and the exact hexadecimal
+// literals that carry float64 constants into generated CUDA C++.
+
+/// The storage and accumulation type of a generated kernel instantiation.
+public enum KernelScalar: String, Sendable, Hashable, CaseIterable {
+    case float32, float64
+
+    /// The CUDA C++ type name.
+    public var cudaType: String { self == .float32 ? "float" : "double" }
+    /// The suffix of the `extern "C"` entry point instantiated for this type.
+    public var suffix: String { self == .float32 ? "f32" : "f64" }
+    /// Bytes per element.
+    public var byteSize: Int { self == .float32 ? 4 : 8 }
+}
+
+/// Literals for generated CUDA C++.
+enum CUDALiteral {
+    /// The exact C99 hexadecimal form of `value`, e.g. `0x1.8p-1` for 0.75, `-0x1p+0` for -1, `0x0p+0` for 0.
+    /// Written from the bit pattern (not `printf`), so the text is the same on every platform; generated code
+    /// wraps it as `T(literal)`, which the compiler rounds once to float for float32 kernels.
+    static func hex(_ value: Double) -> String {
+        let sign = value.sign == .minus ? "-" : ""
+        let magnitude = abs(value)
+        if magnitude == 0 { return sign + "0x0p+0" }
+        var significand = magnitude.significandBitPattern
+        var exponent = Int(magnitude.exponentBitPattern) - 1023
+        var lead = "1"
+        if magnitude.exponentBitPattern == 0 {
+            lead = "0"
+            exponent = -1022
+        }
+        var digits = ""
+        while significand != 0 && digits.count < 13 {
+            let digit = Int((significand >> 48) & 0xF)
+            digits.append(Character(String(digit, radix: 16)))
+            significand = (significand << 4) & ((1 << 52) - 1)
+        }
+        let fraction = digits.isEmpty ? "" : "." + digits
+        return "\(sign)0x\(lead)\(fraction)p\(exponent >= 0 ? "+" : "")\(exponent)"
+    }
+}

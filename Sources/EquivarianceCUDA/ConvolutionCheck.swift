@@ -1,0 +1,93 @@
+// SwiftMACE, MIT licence.
+// ConvolutionCheck: one graph's conv_tp forward, backward and sender backward on the GPU against the float64
+// ReferenceExecutor with gather/scatter indexing (edges unsorted; the kernels walk the CSRs built here).
+
+import CUDA
+import Equivariance
+
+struct ConvolutionCheck {
+    let kernels: ConvolutionKernels
+    let graph: SyntheticGraph
+    let buffers: ScalarBuffers
+
+    /// Random inputs (mul_ir) and the reference outputs (mul_ir).
+    struct Reference {
+        let inputs: [[Double]]  // weight, x1, x2, dmid
+        let mid: [Double]
+        let dweight: [Double]
+        let dx2: [Double]
+        let dx1: [Double]
+    }
+
+    private var polynomial: EquivariantPolynomial { kernels.source.forwardPolynomial }
+
+    func reference(_ generator: inout SplitMix64) throws -> Reference {
+        let (edges, atoms) = (graph.edgeCount, graph.atomCount)
+        let p = polynomial
+        let inputs = [
+            generator.doubles(edges * p.inputs[0].size), generator.doubles(atoms * p.inputs[1].size),
+            generator.doubles(edges * p.inputs[2].size), generator.doubles(atoms * p.outputs[0].size),
+        ]
+        let indexing = OperandIndexing(
+            inputs: [.batched, .indexed(graph.senders, rows: atoms), .batched],
+            outputs: [.indexed(graph.receivers, rows: atoms)])
+        let executor = ReferenceExecutor()
+        let mid = try executor.evaluate(p, batchSize: edges, inputs: Array(inputs[0..<3]), indexing: indexing)
+        let backward = try executor.evaluate(
+            kernels.source.backwardPolynomial, batchSize: edges, inputs: inputs,
+            indexing: indexing.backward(withRespectTo: [0, 2]))
+        let dx1 = try executor.evaluate(
+            kernels.source.senderBackwardPolynomial, batchSize: edges, inputs: inputs,
+            indexing: indexing.backward(withRespectTo: [1]))
+        return Reference(inputs: inputs, mid: mid[0], dweight: backward[0], dx2: backward[1], dx1: dx1[0])
+    }
+
+    func compare(_ reference: Reference, _ scalar: KernelScalar) throws -> (Bool, String) {
+        let p = polynomial
+        let context = buffers.context
+        let stream = buffers.stream
+        let (edges, atoms) = (graph.edgeCount, graph.atomCount)
+        let receivers = try DeviceEdgeCSR(
+            context: context,
+            csr: EdgeCSR(rows: graph.receivers, gather: graph.senders, rowCount: atoms, gatherCount: atoms),
+            stream: stream)
+        let senders = try DeviceEdgeCSR(
+            context: context,
+            csr: EdgeCSR(rows: graph.senders, gather: graph.receivers, rowCount: atoms, gatherCount: atoms),
+            stream: stream)
+        let weight = try buffers.upload(reference.inputs[0], scalar)
+        let x1 = try buffers.upload(IrMulLayout.toIrMul(reference.inputs[1], operand: p.inputs[1]), scalar)
+        let x2 = try buffers.upload(reference.inputs[2], scalar)
+        let dmid = try buffers.upload(IrMulLayout.toIrMul(reference.inputs[3], operand: p.outputs[0]), scalar)
+        let mid = try buffers.poisoned(count: atoms * p.outputs[0].size, scalar)
+        let dweight = try buffers.poisoned(count: edges * p.inputs[0].size, scalar)
+        let dx2 = try buffers.poisoned(count: edges * p.inputs[2].size, scalar)
+        let dx1 = try buffers.poisoned(count: atoms * p.inputs[1].size, scalar)
+        var runs: [[[Double]]] = []
+        for _ in 0..<2 {
+            try kernels.forward(receivers: receivers, weight: weight, x1: x1, x2: x2, mid: mid, scalar: scalar, stream: stream)
+            try kernels.backward(
+                receivers: receivers, weight: weight, x1: x1, x2: x2, dmid: dmid, dweight: dweight, dx2: dx2,
+                scalar: scalar, stream: stream)
+            try kernels.senderBackward(
+                senders: senders, weight: weight, x2: x2, dmid: dmid, dx1: dx1, scalar: scalar, stream: stream)
+            runs.append([
+                IrMulLayout.fromIrMul(try buffers.download(mid, count: atoms * p.outputs[0].size, scalar), operand: p.outputs[0]),
+                try buffers.download(dweight, count: edges * p.inputs[0].size, scalar),
+                try buffers.download(dx2, count: edges * p.inputs[2].size, scalar),
+                IrMulLayout.fromIrMul(try buffers.download(dx1, count: atoms * p.inputs[1].size, scalar), operand: p.inputs[1]),
+            ])
+        }
+        let expected = [reference.mid, reference.dweight, reference.dx2, reference.dx1]
+        let names = ["mid", "dweight", "dsh", "dx1"]
+        let errors = zip(runs[0], expected).map { KernelCheckMath.relativeError($0, $1) }
+        let bound = KernelCheckMath.bound(scalar)
+        let identical = zip(runs[0], runs[1]).allSatisfy { first, second in
+            zip(first, second).allSatisfy { $0.bitPattern == $1.bitPattern }
+        }
+        let passed = errors.allSatisfy { $0 <= bound } && identical
+        let listed = zip(names, errors).map { "\($0) \(KernelCheckMath.scientific($1))" }.joined(separator: ", ")
+        return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(KernelCheckMath.scientific(bound)); "
+            + "two runs bitwise \(identical ? "identical" : "DIFFERENT")")
+    }
+}

@@ -1,0 +1,40 @@
+// SwiftMACE, MIT licence.
+// DeviceEdgeCSR: an EdgeCSR uploaded for the generated graph kernels (three int32 arrays on the device).
+
+import CUDA
+import Equivariance
+
+/// The device copy of an ``EdgeCSR``.
+public struct DeviceEdgeCSR: Sendable {
+    public let csr: EdgeCSR
+    let rowOffsets: DeviceBuffer
+    let edgeIDs: DeviceBuffer
+    let gatherRows: DeviceBuffer
+
+    public init(context: CUDAContext, csr: EdgeCSR, stream: CUDAStream) throws {
+        self.csr = csr
+        rowOffsets = try DeviceBuffer(context: context, copying: csr.rowOffsets, stream: stream)
+        // A graph without edges still gets valid (one-element) buffers to pass.
+        edgeIDs = try DeviceBuffer(context: context, copying: csr.edgeIDs.isEmpty ? [0] : csr.edgeIDs, stream: stream)
+        gatherRows = try DeviceBuffer(
+            context: context, copying: csr.gatherRows.isEmpty ? [0] : csr.gatherRows, stream: stream)
+    }
+}
+
+/// Launches of generated kernels with their generated launch shape.
+enum GeneratedLaunch {
+    /// A graph kernel (``GraphKernelGenerator``) over `csr`'s rows; `operands` are the polynomial's inputs, then
+    /// outputs (nil for an input the kernel does not read).
+    static func graph(
+        _ kernel: CUDAKernel, _ generated: GeneratedKernel, csr: DeviceEdgeCSR, operands: [DeviceBuffer?],
+        stream: CUDAStream
+    ) throws {
+        guard csr.csr.rowCount > 0 else { return }
+        let arguments: [KernelArgument] = [
+            .int32(Int32(csr.csr.rowCount)), .buffer(csr.rowOffsets), .buffer(csr.edgeIDs), .buffer(csr.gatherRows),
+        ] + operands.map { $0.map(KernelArgument.buffer) ?? .pointer(0) }
+        try kernel.launch(
+            grid: (generated.blockCount(rows: csr.csr.rowCount), 1, 1),
+            block: (generated.channelThreads, generated.rowsPerBlock, 1), stream: stream, arguments: arguments)
+    }
+}

@@ -1,0 +1,55 @@
+// SwiftMACE, MIT licence.
+// Host ↔ device copies of float64 data in a kernel's scalar type, NaN-poisoned output buffers, and the relative
+// error the checks compare with.
+
+import CUDA
+import Foundation
+import Equivariance
+
+/// Copies between `[Double]` and device buffers of a ``KernelScalar``.
+struct ScalarBuffers {
+    let context: CUDAContext
+    let stream: CUDAStream
+
+    func upload(_ values: [Double], _ scalar: KernelScalar) throws -> DeviceBuffer {
+        let padded = values.isEmpty ? [0] : values
+        switch scalar {
+        case .float32: return try DeviceBuffer(context: context, copying: padded.map { Float($0) }, stream: stream)
+        case .float64: return try DeviceBuffer(context: context, copying: padded, stream: stream)
+        }
+    }
+
+    func download(_ buffer: DeviceBuffer, count: Int, _ scalar: KernelScalar) throws -> [Double] {
+        switch scalar {
+        case .float32: try buffer.toArray(of: Float.self, count: count, stream: stream).map(Double.init)
+        case .float64: try buffer.toArray(of: Double.self, count: count, stream: stream)
+        }
+    }
+
+    /// `count` elements of NaN (0xFF bytes), so an element the kernel fails to write fails the comparison.
+    func poisoned(count: Int, _ scalar: KernelScalar) throws -> DeviceBuffer {
+        let buffer = try DeviceBuffer(context: context, byteCount: max(count, 1) * scalar.byteSize, stream: stream)
+        try buffer.fill(byte: 0xFF, stream: stream)
+        return buffer
+    }
+}
+
+enum KernelCheckMath {
+    /// ‖out − ref‖₂ / ‖ref‖₂; NaN when any output is NaN, so it fails every bound.
+    static func relativeError(_ output: [Double], _ reference: [Double]) -> Double {
+        guard output.count == reference.count else { return .nan }
+        var difference = 0.0
+        var norm = 0.0
+        for (value, expected) in zip(output, reference) {
+            difference += (value - expected) * (value - expected)
+            norm += expected * expected
+        }
+        return (difference / max(norm, .leastNormalMagnitude)).squareRoot()
+    }
+
+    static func bound(_ scalar: KernelScalar) -> Double { scalar == .float32 ? 1e-5 : 1e-12 }
+
+    static func scientific(_ value: Double) -> String {
+        value.isNaN ? "nan" : String(format: "%.2e", value)
+    }
+}

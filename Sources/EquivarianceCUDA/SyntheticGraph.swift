@@ -1,0 +1,66 @@
+// SwiftMACE, MIT licence.
+// SyntheticGraph: seeded random edge lists shaped like MACE neighbour graphs (fixed mean degree, senders near the
+// receiver in atom order as after a spatial sort), in a shuffled order, for the kernel checks and benchmarks.
+
+/// A directed edge list `sender → receiver` over `atomCount` atoms, in random order.
+public struct SyntheticGraph: Sendable {
+    public let atomCount: Int
+    public let senders: [Int]
+    public let receivers: [Int]
+
+    /// - Parameters:
+    ///   - atomCount: atoms.
+    ///   - degree: mean edges per receiving atom (each receiver gets `degree ± degree/8`).
+    ///   - window: senders are drawn from atoms within ±window of the receiver's index (cyclic), mimicking
+    ///     spatially ordered atoms.
+    ///   - lonelyEvery: when > 0, every `lonelyEvery`-th atom receives no edge and every `lonelyEvery`-th atom
+    ///     (offset by one) sends none.
+    ///   - seed: the random stream.
+    public init(atomCount: Int, degree: Int, window: Int, lonelyEvery: Int = 0, seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        var senders: [Int] = []
+        var receivers: [Int] = []
+        let spread = max(degree / 8, 0)
+        for receiver in 0..<atomCount {
+            if lonelyEvery > 0 && receiver % lonelyEvery == 0 { continue }
+            let count = max(0, degree + Int.random(in: -spread...spread, using: &generator))
+            for _ in 0..<count {
+                var sender = receiver
+                for _ in 0..<8 where sender == receiver || (lonelyEvery > 0 && sender % lonelyEvery == 1) {
+                    let offset = Int.random(in: -window...window, using: &generator)
+                    sender = ((receiver + offset) % atomCount + atomCount) % atomCount
+                }
+                guard sender != receiver, !(lonelyEvery > 0 && sender % lonelyEvery == 1) else { continue }
+                senders.append(sender)
+                receivers.append(receiver)
+            }
+        }
+        var order = Array(senders.indices)
+        order.shuffle(using: &generator)
+        self.atomCount = atomCount
+        self.senders = order.map { senders[$0] }
+        self.receivers = order.map { receivers[$0] }
+    }
+
+    public var edgeCount: Int { senders.count }
+}
+
+/// SplitMix64: seeded, reproducible random numbers.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `count` values uniform in `range`.
+    public mutating func doubles(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
+        (0..<count).map { _ in Double.random(in: range, using: &self) }
+    }
+}

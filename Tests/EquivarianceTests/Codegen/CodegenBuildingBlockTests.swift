@@ -1,0 +1,117 @@
+// SwiftMACE, MIT licence.
+// Pieces of the CUDA code generator that need no GPU: exact hexadecimal literals, the CSR builder, the ir_mul
+// layout, the monomial form of the symmetric contraction against the reference executor, and refusals.
+
+@testable import Equivariance
+import Testing
+
+@Suite struct CodegenBuildingBlockTests {
+    @Test func hexadecimalLiteralsAreExact() {
+        #expect(CUDALiteral.hex(0.75) == "0x1.8p-1")
+        #expect(CUDALiteral.hex(-1) == "-0x1p+0")
+        #expect(CUDALiteral.hex(0) == "0x0p+0")
+        #expect(CUDALiteral.hex(1.0 / 3.0) == "0x1.5555555555555p-2")
+        #expect(CUDALiteral.hex(2.0.squareRoot()) == "0x1.6a09e667f3bcdp+0")
+        #expect(CUDALiteral.hex(Double.leastNonzeroMagnitude) == "0x0.0000000000001p-1022")
+    }
+
+    @Test func edgeCSRGroupsByRowStablyAndKeepsEmptyRows() throws {
+        // Edges (sender → receiver): 0:2→1, 1:0→3, 2:1→1, 3:3→0, 4:0→1.
+        let csr = try EdgeCSR(rows: [1, 3, 1, 0, 1], gather: [2, 0, 1, 3, 0], rowCount: 5, gatherCount: 4)
+        #expect(csr.rowOffsets == [0, 1, 4, 4, 5, 5])
+        #expect(csr.edgeIDs == [3, 0, 2, 4, 1])
+        #expect(csr.gatherRows == [3, 2, 1, 0, 0])
+        #expect(csr.edgeCount == 5)
+    }
+
+    @Test func edgeCSRRejectsEndpointsOutOfRange() {
+        #expect(throws: EquivarianceError.shapeMismatch(
+            "edge 1 joins row 4 and gathered row 0; expected rows in 0..<4 and gathered rows in 0..<2")) {
+            try EdgeCSR(rows: [0, 4], gather: [1, 0], rowCount: 4, gatherCount: 2)
+        }
+        #expect(throws: EquivarianceError.shapeMismatch(
+            "edge lists have 2 row endpoints and 1 gathered endpoints; expected equal")) {
+            try EdgeCSR(rows: [0, 1], gather: [1], rowCount: 4, gatherCount: 2)
+        }
+    }
+
+    @Test func irMulLayoutTransposesChannelSegments() throws {
+        let operand = try Irreps(parsing: "2x0e+2x1o").operand(named: "x")
+        let mulIr: [Double] = [1, 2, 10, 11, 12, 20, 21, 22]
+        let irMul = IrMulLayout.toIrMul(mulIr, operand: operand)
+        #expect(irMul == [1, 2, 10, 20, 11, 21, 12, 22])
+        #expect(IrMulLayout.fromIrMul(irMul, operand: operand) == mulIr)
+    }
+
+    @Test func monomialFormEqualsTheReferenceContraction() throws {
+        let descriptor = try SymmetricContractionDescriptor(
+            irrepsIn: Irreps(parsing: "2x0e+2x1o"), irrepsOut: Irreps(parsing: "2x0e+2x1o"), correlation: 3,
+            elementCount: 2)
+        let p = descriptor.polynomial
+        let plan = try MonomialContraction(p)
+        var generator = SeededGenerator(seed: 7)
+        let nodes = 3
+        let elements = [1, 0, 1]
+        let inputs = p.inputs.enumerated().map { n, operand in
+            (0..<((n == descriptor.featureInput ? nodes : 2) * operand.size)).map { _ in
+                Double.random(in: -1...1, using: &generator)
+            }
+        }
+        let indexing = OperandIndexing(
+            inputs: p.inputs.indices.map { $0 == descriptor.featureInput ? .batched : .indexed(elements, rows: 2) },
+            outputs: [.batched])
+        let reference = try ReferenceExecutor().evaluate(p, batchSize: nodes, inputs: inputs, indexing: indexing)[0]
+        let table = try plan.coefficientTable(weights: inputs, elementCount: 2)
+        let c = plan.channels
+        let x = IrMulLayout.toIrMul(inputs[descriptor.featureInput], operand: p.inputs[descriptor.featureInput])
+        var out = [Double](repeating: 0, count: nodes * plan.outputComponents * c)
+        for node in 0..<nodes {
+            for (s, slot) in plan.slots.enumerated() {
+                for u in 0..<c {
+                    let monomial = plan.monomials[slot.monomial].reduce(1.0) {
+                        $0 * x[(node * plan.inputComponents + $1) * c + u]
+                    }
+                    out[(node * plan.outputComponents + slot.output) * c + u] +=
+                        table[(elements[node] * plan.slots.count + s) * c + u] * monomial
+                }
+            }
+        }
+        let result = IrMulLayout.fromIrMul(out, operand: p.outputs[0])
+        let error = zip(result, reference).map { abs($0 - $1) }.max() ?? .nan
+        #expect(error < 1e-12)
+        // Every prefix of a monomial is listed before it (the kernels build monomials as parent × x).
+        for (m, monomial) in plan.monomials.enumerated() where monomial.count > 1 {
+            #expect(plan.monomials[..<m].contains(Array(monomial.dropLast())))
+        }
+    }
+
+    @Test func graphGeneratorRefusesAScatteredOutput() throws {
+        let conv = try ChannelwiseTensorProductDescriptor(
+            irreps1: Irreps(parsing: "4x0e"), irreps2: Irreps.sphericalHarmonics(lmax: 1), target: Irreps(parsing: "4x0e+4x1o"))
+        #expect(throws: EquivarianceError.unsupported(
+            "graph kernel 'bad' of 'channelwise_tensor_product': output 'mid' is gathered; a scatter would need "
+                + "atomics, so write it as a row output over the CSR of that endpoint")) {
+            try GraphKernelGenerator(
+                conv.polynomial, name: "bad", inputRoles: [.edge, .row, .edge], outputRoles: [.gathered])
+        }
+        let linear = try LinearDescriptor(irrepsIn: Irreps(parsing: "4x0e"), irrepsOut: Irreps(parsing: "4x0e"))
+        #expect(throws: EquivarianceError.unsupported(
+            "graph kernel 'linear' of 'linear': term 0 has modes [\"uv\", \"u\", \"v\"]; expected one channel letter "
+                + "shared by the operands that have one (uniform 1d)")) {
+            try GraphKernelGenerator(linear.polynomial, name: "linear", inputRoles: [.edge, .row], outputRoles: [.row])
+        }
+    }
+}
+
+/// SplitMix64 for reproducible test inputs.
+private struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

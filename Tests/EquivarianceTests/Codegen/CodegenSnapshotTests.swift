@@ -1,0 +1,64 @@
+// SwiftMACE, MIT licence.
+// The generated CUDA sources against committed snapshots (Tests/Fixtures/codegen/), byte for byte, so every
+// codegen change shows in review; and generation is deterministic. SWIFTMACE_UPDATE_SNAPSHOTS=1 rewrites them.
+
+import Equivariance
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct CodegenSnapshotTests {
+    /// Layer 2 of the medium model with C = 32: 32x0e+32x1o ⊗ SH(l ≤ 3) → 32x(0e+1o+2e+3o).
+    static func convolution() throws -> ConvolutionKernelSource {
+        try ConvolutionKernelSource(
+            descriptor: ChannelwiseTensorProductDescriptor(
+                irreps1: Irreps(parsing: "32x0e+32x1o"), irreps2: Irreps.sphericalHarmonics(lmax: 3),
+                target: Irreps(parsing: "32x0e+32x1o+32x2e+32x3o")))
+    }
+
+    /// Layer 2's product of the medium model with C = 32: 32x0e+32x1o → 32x0e+32x1o, correlation 3.
+    static func contraction() throws -> SymmetricContractionKernelSource {
+        try SymmetricContractionKernelSource(
+            polynomial: SymmetricContractionDescriptor(
+                irrepsIn: Irreps(parsing: "32x0e+32x1o"), irrepsOut: Irreps(parsing: "32x0e+32x1o"), correlation: 3,
+                elementCount: 2
+            ).polynomial)
+    }
+
+    private func compare(_ code: String, snapshot name: String) throws {
+        let url = Fixtures.url("codegen/" + name)
+        if ProcessInfo.processInfo.environment["SWIFTMACE_UPDATE_SNAPSHOTS"] == "1" {
+            try Data(code.utf8).write(to: url)
+        }
+        let stored = try String(contentsOf: url, encoding: .utf8)
+        #expect(stored == code, "generated \(name) differs from the snapshot; rerun with SWIFTMACE_UPDATE_SNAPSHOTS=1")
+    }
+
+    @Test func convolutionSourceMatchesSnapshot() throws {
+        try compare(Self.convolution().code, snapshot: "conv_layer2_c32.cu")
+    }
+
+    @Test func contractionSourceMatchesSnapshot() throws {
+        try compare(Self.contraction().code, snapshot: "contraction_0e1o_corr3_c32.cu")
+    }
+
+    @Test func generationIsDeterministic() throws {
+        #expect(try Self.convolution().code == Self.convolution().code)
+        #expect(try Self.contraction().code == Self.contraction().code)
+    }
+
+    @Test func convolutionKernelsHaveTheDesignedShape() throws {
+        let source = try Self.convolution()
+        // 86 CG non-zeros of the layer-2 conv appear as hexadecimal constants in the forward.
+        #expect(source.forwardPolynomial.coefficientCount == 86)
+        let literals = ["T(0x", "T(-0x"].map { source.forward.code.components(separatedBy: $0).count - 1 }
+        #expect(literals.reduce(0, +) == 86)
+        #expect(source.forward.channelThreads == 32 && source.forward.rowsPerBlock == 8)
+        // The backward sums dsh over channels, so one receiver per block; no atomics anywhere.
+        #expect(source.backward.rowsPerBlock == 1)
+        #expect(source.backward.code.contains("swiftmace_warp_sum"))
+        #expect(!source.code.contains("atomic"))
+        #expect(source.forward.parameters.first == "int rows")
+        #expect(source.code.contains("extern \"C\" __global__ void __launch_bounds__(256) conv_forward_f64("))
+    }
+}
