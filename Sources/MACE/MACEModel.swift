@@ -19,12 +19,12 @@ public struct MACEModel: Sendable {
     /// The dtype the model computes in (positions and edge vectors are always float64).
     public let dtype: DType
 
-    let nodeEmbedding: EquivariantLinear
+    var nodeEmbedding: EquivariantLinear
     let radialEmbedding: RadialEmbedding
     let sphericalHarmonics: EdgeSphericalHarmonics
-    let interactions: [InteractionBlock]
-    let products: [ProductBlock]
-    let readouts: [Readout]
+    var interactions: [InteractionBlock]
+    var products: [ProductBlock]
+    var readouts: [Readout]
     /// E0 per element, eV, `[n_el]`.
     let atomicEnergies: Tensor
     let scaleShift: (scale: Double, shift: Double)?
