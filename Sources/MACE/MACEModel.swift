@@ -28,6 +28,8 @@ public struct MACEModel: Sendable {
     /// E0 per element, eV, `[n_el]`.
     let atomicEnergies: Tensor
     let scaleShift: (scale: Double, shift: Double)?
+    /// The file the model was loaded from (buffers and config), so a trained model can be written back.
+    let sourceFile: SafetensorsFile
 
     /// Loads a model file.
     /// - Parameter dtype: `.float64` or `.float32`; the file's weights are converted to it.
@@ -54,6 +56,7 @@ public struct MACEModel: Sendable {
         let numElements = config.atomicNumbers.count
         self.config = config
         self.dtype = dtype
+        sourceFile = file
         nodeEmbedding = try EquivariantLinear(config.nodeEmbedding, weights: weights)
         radialEmbedding = try RadialEmbedding(numBessel: config.numBessel, weights: weights)
         sphericalHarmonics = try EdgeSphericalHarmonics(lmax: config.maxEll, dtype: dtype)
