@@ -126,7 +126,7 @@ public struct Trainer {
                                                    maxGradNorm: options.clipGrad) { try batch.loss(of: $0, lossFunction) }
                 guard result.loss.isFinite, result.gradientNorm.isFinite else {
                     throw TrainingError.invalidData(
-                        "training stopped: the loss is \(result.loss) (gradient norm \(result.gradientNorm)) at epoch \(epoch), "
+                        "training stopped: the loss is \(Self.text(result.loss)) (gradient norm \(Self.text(result.gradientNorm))) at epoch \(epoch), "
                             + "batch \(step); try a smaller lr. The last good checkpoint is \(store.latestPath)")
                 }
                 trainLoss += result.loss
@@ -163,6 +163,9 @@ public struct Trainer {
         outcome.epochsRun = epochsRun
         return outcome
     }
+
+    /// A number for messages: NaN without a sign.
+    static func text(_ value: Double) -> String { value.isNaN ? "NaN" : "\(value)" }
 
     /// The model validation and checkpoints use: the EMA weights when EMA is on (mace's `ema.average_parameters()`).
     func validationModel(_ model: MACEModel, _ state: RunState) -> MACEModel {
