@@ -32,7 +32,9 @@ let package = Package(
             name: "MACE", dependencies: ["Support", "Tensors", "Equivariance", "Atoms"], exclude: ["README.md"]),
         .target(
             name: "Training",
-            dependencies: ["Support", "Tensors", "Atoms", "Equivariance", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "Support", "Tensors", "Atoms", "Equivariance", "MACE", .product(name: "Yams", package: "Yams"),
+            ],
             exclude: ["README.md"]),
         .executableTarget(
             name: "swiftmace",
@@ -51,7 +53,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CUDATests", dependencies: ["CUDA", "Support", "Tensors", "TestSupport"]),
         .testTarget(name: "MACETests", dependencies: ["MACE", "Atoms", "Tensors", "Equivariance", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensors", "Atoms", "Support", "TestSupport"]),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "MACE", "Tensors", "Atoms", "Support", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftmace", "TestSupport"]),
     ]
 )

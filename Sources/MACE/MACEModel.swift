@@ -19,15 +19,17 @@ public struct MACEModel: Sendable {
     /// The dtype the model computes in (positions and edge vectors are always float64).
     public let dtype: DType
 
-    let nodeEmbedding: EquivariantLinear
+    var nodeEmbedding: EquivariantLinear
     let radialEmbedding: RadialEmbedding
     let sphericalHarmonics: EdgeSphericalHarmonics
-    let interactions: [InteractionBlock]
-    let products: [ProductBlock]
-    let readouts: [Readout]
+    var interactions: [InteractionBlock]
+    var products: [ProductBlock]
+    var readouts: [Readout]
     /// E0 per element, eV, `[n_el]`.
     let atomicEnergies: Tensor
     let scaleShift: (scale: Double, shift: Double)?
+    /// The file the model was loaded from (buffers and config), so a trained model can be written back.
+    let sourceFile: SafetensorsFile
 
     /// Loads a model file.
     /// - Parameter dtype: `.float64` or `.float32`; the file's weights are converted to it.
@@ -54,6 +56,7 @@ public struct MACEModel: Sendable {
         let numElements = config.atomicNumbers.count
         self.config = config
         self.dtype = dtype
+        sourceFile = file
         nodeEmbedding = try EquivariantLinear(config.nodeEmbedding, weights: weights)
         radialEmbedding = try RadialEmbedding(numBessel: config.numBessel, weights: weights)
         sphericalHarmonics = try EdgeSphericalHarmonics(lmax: config.maxEll, dtype: dtype)

@@ -9,7 +9,7 @@ import Tensors
 struct ElementSkipTensorProduct {
     let config: TensorProductConfig
     /// The flat weight parameter: row-major `[mul1, n_el, mul_out]` blocks in instruction order.
-    let weight: Tensor
+    var weight: Tensor
 
     init(_ config: TensorProductConfig, weights: ModelWeights) throws {
         self.config = config

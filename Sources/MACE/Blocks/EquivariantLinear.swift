@@ -9,7 +9,7 @@ import Tensors
 struct EquivariantLinear {
     let config: LinearConfig
     /// The flat weight parameter `[weight_numel]`: row-major `[mul_in, mul_out]` blocks in instruction order.
-    let weight: Tensor
+    var weight: Tensor
 
     init(_ config: LinearConfig, weights: ModelWeights) throws {
         self.config = config

@@ -7,11 +7,11 @@ import Tensors
 /// One interaction layer.
 struct InteractionBlock {
     let config: InteractionConfig
-    let linearUp: EquivariantLinear
-    let radialMLP: RadialMLP
+    var linearUp: EquivariantLinear
+    var radialMLP: RadialMLP
     let convTP: ConvTensorProduct
-    let linear: EquivariantLinear
-    let skipTP: ElementSkipTensorProduct
+    var linear: EquivariantLinear
+    var skipTP: ElementSkipTensorProduct
 
     init(_ config: InteractionConfig, index: Int, weights: ModelWeights) throws {
         self.config = config

@@ -7,8 +7,8 @@ import Tensors
 
 struct ProductBlock {
     let config: ProductConfig
-    let contractions: [SymmetricContraction]
-    let linear: EquivariantLinear
+    var contractions: [SymmetricContraction]
+    var linear: EquivariantLinear
 
     init(_ config: ProductConfig, numElements: Int, weights: ModelWeights) throws {
         self.config = config

@@ -8,7 +8,7 @@ import Tensors
 struct RadialMLP {
     let config: RadialMLPConfig
     /// `[h_in, h_out]` per layer.
-    let weights: [Tensor]
+    var weights: [Tensor]
 
     init(_ config: RadialMLPConfig, weights: ModelWeights) throws {
         self.config = config

@@ -10,7 +10,7 @@ struct Readout {
     }
 
     let featureLayer: Int
-    let kind: Kind
+    var kind: Kind
 
     init(_ config: ReadoutConfig, weights: ModelWeights) throws {
         featureLayer = config.featureLayer

@@ -23,7 +23,7 @@ struct SymmetricContraction {
     let config: ProductConfig.Contraction
     let couplings: [SparseCoupling]
     /// `W_ν` `[n_el, K_ν, C]`, index ν − 1.
-    let weights: [Tensor]
+    var weights: [Tensor]
 
     init(_ config: ProductConfig.Contraction, numElements: Int, weights store: ModelWeights) throws {
         self.config = config

@@ -19,6 +19,11 @@ public struct Checkpoint: Sendable {
     public var ema: ExponentialMovingAverage?
     public var schedule: EpochSchedule
     public var generator: PCG64
+    /// The validation loss of the last evaluation (the scheduler's next metric).
+    public var lastValidationLoss: Double = .infinity
+    /// Optimiser steps already taken in epoch `epoch + 1` when the run was interrupted mid-epoch (nil: none);
+    /// `generator` is then the state before that epoch's shuffle, so a resume replays the same batch order.
+    public var stepsIntoNextEpoch: Int?
 
     public init(
         epoch: Int, bestValidationLoss: Double, parameters: [NamedParameter], optimizer: Adam,
@@ -51,6 +56,8 @@ public struct Checkpoint: Sendable {
         var emaNumUpdates: Int?
         var schedule: EpochSchedule
         var generator: PCG64
+        var lastValidationLoss: Double?
+        var stepsIntoNextEpoch: Int?
     }
 
     /// The checkpoint as safetensors bytes.
@@ -69,7 +76,8 @@ public struct Checkpoint: Sendable {
             groups: optimizer.groups, beta1: optimizer.beta1, beta2: optimizer.beta2, eps: optimizer.eps,
             amsgrad: optimizer.amsgrad, decoupledWeightDecay: optimizer.decoupledWeightDecay,
             steps: optimizer.state.map { $0?.step }, emaDecay: ema?.decay, emaNumUpdates: ema?.numUpdates,
-            schedule: schedule, generator: generator)
+            schedule: schedule, generator: generator, lastValidationLoss: lastValidationLoss,
+            stepsIntoNextEpoch: stepsIntoNextEpoch)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -134,5 +142,7 @@ public struct Checkpoint: Sendable {
         bestValidationLoss = header.bestValidationLoss
         schedule = header.schedule
         generator = header.generator
+        lastValidationLoss = header.lastValidationLoss ?? .infinity
+        stepsIntoNextEpoch = header.stepsIntoNextEpoch
     }
 }

@@ -9,10 +9,7 @@ public enum GradientClipping {
     /// - Returns: the total norm before clipping.
     @discardableResult
     public static func clipByTotalNorm(_ gradients: inout [Tensor?], maxNorm: Double) -> Double {
-        let norms = gradients.compactMap { $0 }.map { gradient in
-            withoutGradient { sqrt(gradient.squared().sum()).scalarValue }
-        }
-        let total = norms.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let total = totalNorm(gradients)
         let coefficient = min(maxNorm / (total + 1e-6), 1)
         withoutGradient {
             for index in gradients.indices {
@@ -20,5 +17,13 @@ public enum GradientClipping {
             }
         }
         return total
+    }
+
+    /// The 2-norm of all gradients together, as `clipByTotalNorm` measures it.
+    public static func totalNorm(_ gradients: [Tensor?]) -> Double {
+        let norms = gradients.compactMap { $0 }.map { gradient in
+            withoutGradient { sqrt(gradient.squared().sum()).scalarValue }
+        }
+        return norms.reduce(0) { $0 + $1 * $1 }.squareRoot()
     }
 }

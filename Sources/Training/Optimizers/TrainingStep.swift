@@ -5,15 +5,23 @@
 import Tensors
 
 public enum TrainingStep {
+    /// What one step measured, before the update.
+    public struct Result: Sendable, Equatable {
+        /// The loss on the parameters before the step.
+        public var loss: Double
+        /// ‖g‖₂ over all parameters before clipping.
+        public var gradientNorm: Double
+    }
+
     /// Computes `loss(model)` with gradients recorded, clips the gradients to `maxGradNorm` (nil: no clipping),
     /// steps `optimizer` and then `ema`, and writes the new parameters into `model`.
-    /// - Returns: the loss before the step.
+    /// - Returns: the loss before the step and the gradient norm before clipping.
     /// - Throws: what `loss` throws.
     @discardableResult
     public static func take<Model: TrainableModel>(
         model: inout Model, optimizer: inout Adam, ema: inout ExponentialMovingAverage?, maxGradNorm: Double?,
         loss: (Model) throws -> Tensor
-    ) throws -> Double {
+    ) throws -> Result {
         var tracked = model
         tracked.parameters = model.parameters.map { NamedParameter(name: $0.name, value: $0.value.detached().requiringGrad()) }
         let (value, gradients): (Double, [Tensor?]) = try withGradient {
@@ -22,11 +30,12 @@ public enum TrainingStep {
             return (value.scalarValue, try grad(of: value, withRespectTo: inputs, allowUnused: true).map { $0 })
         }
         var clipped = gradients
-        if let maxGradNorm { GradientClipping.clipByTotalNorm(&clipped, maxNorm: maxGradNorm) }
+        let norm = maxGradNorm.map { GradientClipping.clipByTotalNorm(&clipped, maxNorm: $0) }
+            ?? GradientClipping.totalNorm(gradients)
         var values = model.parameters.map { $0.value.detached() }
         optimizer.step(parameters: &values, gradients: clipped)
         ema?.update(parameters: values)
         for index in values.indices { model.parameters[index].value = values[index] }
-        return value
+        return Result(loss: value, gradientNorm: norm)
     }
 }
