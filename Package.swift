@@ -46,7 +46,7 @@ let package = Package(
             name: "swiftmace-benchmarks",
             dependencies: ["Support", "Atoms", "Equivariance", "Tensors", "CUDA", "EquivarianceCUDA", "MACE"],
             path: "Benchmarks", exclude: ["baselines"]),
-        .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors"]),
+        .target(name: "TestSupport", dependencies: ["Support", "Atoms", "Tensors", "MACE"]),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "AtomsTests", dependencies: ["Atoms", "Support", "TestSupport"]),
         .testTarget(name: "EquivarianceTests", dependencies: ["Equivariance", "Tensors", "TestSupport"]),

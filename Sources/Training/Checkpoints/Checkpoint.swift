@@ -3,6 +3,7 @@
 // epoch bookkeeping, RNG, epoch, best validation loss), stored as one safetensors file.
 
 import Foundation
+import MACE
 import Tensors
 
 /// A training checkpoint. Tensors are stored raw; the rest is JSON in the `swiftmace.training` metadata entry
@@ -62,15 +63,16 @@ public struct Checkpoint: Sendable {
 
     /// The checkpoint as safetensors bytes.
     public func serialized() throws -> Data {
-        var file = SafetensorsFile()
-        for parameter in parameters { file.tensors.append(("parameters/\(parameter.name)", parameter.value)) }
+        var tensors: [(name: String, tensor: SafetensorsTensor)] = []
+        func add(_ name: String, _ value: Tensor) throws { tensors.append((name, try SafetensorsTensor(value))) }
+        for parameter in parameters { try add("parameters/\(parameter.name)", parameter.value) }
         for (index, state) in optimizer.state.enumerated() {
             guard let state else { continue }
-            file.tensors.append(("optimizer/\(index)/exp_avg", state.expAvg))
-            file.tensors.append(("optimizer/\(index)/exp_avg_sq", state.expAvgSq))
-            if let maximum = state.maxExpAvgSq { file.tensors.append(("optimizer/\(index)/max_exp_avg_sq", maximum)) }
+            try add("optimizer/\(index)/exp_avg", state.expAvg)
+            try add("optimizer/\(index)/exp_avg_sq", state.expAvgSq)
+            if let maximum = state.maxExpAvgSq { try add("optimizer/\(index)/max_exp_avg_sq", maximum) }
         }
-        for (index, shadow) in (ema?.shadow ?? []).enumerated() { file.tensors.append(("ema/\(index)", shadow)) }
+        for (index, shadow) in (ema?.shadow ?? []).enumerated() { try add("ema/\(index)", shadow) }
         let header = Header(
             epoch: epoch, bestValidationLoss: bestValidationLoss, parameterNames: parameters.map(\.name),
             groups: optimizer.groups, beta1: optimizer.beta1, beta2: optimizer.beta2, eps: optimizer.eps,
@@ -81,15 +83,21 @@ public struct Checkpoint: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        file.metadata[Self.metadataKey] = String(decoding: try encoder.encode(header), as: UTF8.self)
-        return try file.serialized()
+        let metadata = [Self.metadataKey: String(decoding: try encoder.encode(header), as: UTF8.self)]
+        return Data(SafetensorsWriter.encode(tensors: tensors, metadata: metadata))
     }
 
     /// Reads a checkpoint; `path` names the file in errors.
     /// - Throws: `TrainingError.invalidFile` when the file is not a SwiftMACE training checkpoint or is inconsistent.
     public init(data: Data, path: String) throws {
         func fail(_ reason: String) -> TrainingError { .invalidFile(path: path, reason: reason) }
-        let file = try SafetensorsFile(data: data, path: path)
+        let file: SafetensorsFile
+        do {
+            file = try SafetensorsFile(bytes: [UInt8](data), file: path)
+        } catch let error as ModelError {
+            throw fail("not a safetensors file (\(error))")
+        }
+        func entry(_ name: String) throws -> Tensor? { try file.tensors[name]?.tensor() }
         guard let json = file.metadata[Self.metadataKey] else { throw fail("not a SwiftMACE training checkpoint") }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -104,7 +112,7 @@ public struct Checkpoint: Sendable {
               header.groups.allSatisfy({ $0.parameterIndices.allSatisfy { (0..<count).contains($0) } })
         else { throw fail("optimizer state does not match the \(count) parameters") }
         let parameters = try header.parameterNames.map { name in
-            guard let value = file["parameters/\(name)"] else { throw fail("missing tensor 'parameters/\(name)'") }
+            guard let value = try entry("parameters/\(name)") else { throw fail("missing tensor 'parameters/\(name)'") }
             return NamedParameter(name: name, value: value)
         }
         var optimizer = Adam(
@@ -114,7 +122,7 @@ public struct Checkpoint: Sendable {
             guard let step else { continue }
             let shape = parameters[index].value.shape
             func moment(_ name: String) throws -> Tensor {
-                guard let tensor = file["optimizer/\(index)/\(name)"], tensor.shape == shape else {
+                guard let tensor = try entry("optimizer/\(index)/\(name)"), tensor.shape == shape else {
                     throw fail("missing or misshapen tensor 'optimizer/\(index)/\(name)'")
                 }
                 return tensor
@@ -129,7 +137,7 @@ public struct Checkpoint: Sendable {
             var average = ExponentialMovingAverage(parameters: [], decay: decay)
             average.numUpdates = header.emaNumUpdates
             average.shadow = try (0..<count).map { index in
-                guard let shadow = file["ema/\(index)"], shadow.shape == parameters[index].value.shape else {
+                guard let shadow = try entry("ema/\(index)"), shadow.shape == parameters[index].value.shape else {
                     throw fail("missing or misshapen tensor 'ema/\(index)'")
                 }
                 return shadow
