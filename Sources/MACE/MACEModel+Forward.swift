@@ -53,16 +53,17 @@ extension MACEModel {
         let lengths = vectors.squared().sum(axis: 1, keepDims: true).sqrtSafe()
         let bessel = radialEmbedding.bessel(lengths), envelope = radialEmbedding.envelope(lengths)
         let graphTensors = GraphTensors(
-            nodeAttributes: attributes, elements: elements, senders: senders, receivers: receivers,
+            nodeAttributes: attributes, elements: graph.elements.map(Int.init),
+            edges: EdgeIndexing(senders: graph.senders.map(Int.init), receivers: graph.receivers.map(Int.init)),
             radialFeatures: config.applyCutoff ? bessel * envelope : bessel,
             envelopeOnWeights: config.applyCutoff ? nil : envelope, edgeAttributes: sphericalHarmonics(vectors))
 
-        let embedding = nodeEmbedding(attributes)
+        let embedding = try nodeEmbedding(attributes)
         var h = embedding
         var messages: [Tensor] = [], residuals: [Tensor?] = [], features: [Tensor] = []
         for (interaction, product) in zip(interactions, products) {
             let (message, sc) = try interaction(h, graph: graphTensors)
-            h = try product(message, sc: sc, elements: elements)
+            h = try product(message, sc: sc, elements: graphTensors.elements)
             messages.append(message)
             residuals.append(sc)
             features.append(h)
@@ -70,7 +71,7 @@ extension MACEModel {
         var layerReadouts = [Tensor?](repeating: nil, count: features.count)
         var interactionEnergy = Tensor.filledZeros([n], dtype: dtype)
         for readout in readouts {
-            let e = readout(features[readout.featureLayer])
+            let e = try readout(features[readout.featureLayer])
             layerReadouts[readout.featureLayer] = e
             interactionEnergy = interactionEnergy + e
         }
