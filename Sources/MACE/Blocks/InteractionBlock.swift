@@ -24,13 +24,17 @@ struct InteractionBlock {
 
     /// The message `[N, target.dim]` (mul_ir) and, for the residual block, `sc` `[N, hidden.dim]`.
     func callAsFunction(_ h: Tensor, graph: GraphTensors) throws -> (message: Tensor, sc: Tensor?) {
-        let sc = config.residual ? try skipTP(h, attributes: graph.nodeAttributes) : nil
-        let up = try linearUp(h)
-        var edgeWeights = radialMLP(graph.radialFeatures)
-        if let envelope = graph.envelopeOnWeights { edgeWeights = edgeWeights * envelope }
-        let summed = try convTP(up, edgeAttributes: graph.edgeAttributes, edgeWeights: edgeWeights, edges: graph.edges)
-        var message = try linear(summed) / config.avgNumNeighbors
-        if !config.residual { message = try skipTP(message, attributes: graph.nodeAttributes) }
+        let sc = config.residual ? try profiled("skip TP") { try skipTP(h, attributes: graph.nodeAttributes) } : nil
+        let up = try profiled("linears") { try linearUp(h) }
+        let edgeWeights = profiled("radial MLP") {
+            let weights = radialMLP(graph.radialFeatures)
+            return graph.envelopeOnWeights.map { weights * $0 } ?? weights
+        }
+        let summed = try profiled("conv forward") {
+            try convTP(up, edgeAttributes: graph.edgeAttributes, edgeWeights: edgeWeights, edges: graph.edges)
+        }
+        var message = try profiled("linears") { try linear(summed) / config.avgNumNeighbors }
+        if !config.residual { message = try profiled("skip TP") { try skipTP(message, attributes: graph.nodeAttributes) } }
         return (message, sc)
     }
 }

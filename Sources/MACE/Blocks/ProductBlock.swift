@@ -18,7 +18,8 @@ struct ProductBlock {
 
     /// message `[N, irrepsIn.dim]`, sc `[N, irrepsOut.dim]` or nil, elements `[N]` → `[N, irrepsOut.dim]`.
     func callAsFunction(_ message: Tensor, sc: Tensor?, elements: [Int]) throws -> Tensor {
-        let h = try linear(try contraction(message, elements: elements))
+        let b = try profiled("symmetric contraction") { try contraction(message, elements: elements) }
+        let h = try profiled("linears") { try linear(b) }
         if config.useSC, let sc { return h + sc }
         return h
     }
