@@ -105,8 +105,7 @@ extension CPUExecutor {
         let wrt = needs.indices.filter { needs[$0] }
         let present = cotangents.indices.filter { cotangents[$0] != nil }
         guard !wrt.isEmpty, !present.isEmpty else { return inputs.map { _ in nil } }
-        let full = try polynomial.backward(withRespectTo: wrt)
-        let pruned = full.keepingInputs(Array(inputs.indices) + present.map { inputs.count + $0 })
+        let pruned = try BackwardPolynomialCache.shared.pruned(polynomial, wrt: wrt, present: present)
         var prunedIndexing = indexing.backward(withRespectTo: wrt)
         prunedIndexing.inputs = Array(prunedIndexing.inputs.prefix(inputs.count)) + present.map { indexing.outputs[$0] }
         let gradients = try evaluate(

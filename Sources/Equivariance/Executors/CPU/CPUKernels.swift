@@ -115,8 +115,11 @@ struct FlatMerged<T> {
     /// `[weight rows, keyCount, extent]`.
     let coefficients: UnsafePointer<T>
 
-    init(_ merged: CPUPlan.MergedTerm, weightInput: Int, weights: OperandRows<T>, rows: Int, _ storage: FlatStorage)
-    where T: ChannelScalar {
+    /// - Parameter usedRows: the weight rows some item reads (the elements present); only those are contracted.
+    init(
+        _ merged: CPUPlan.MergedTerm, weightInput: Int, weights: OperandRows<T>, rows: Int, usedRows: [Int],
+        _ storage: FlatStorage
+    ) where T: ChannelScalar {
         self.weightInput = weightInput
         extent = merged.extent
         keyCount = merged.keyCount
@@ -127,13 +130,19 @@ struct FlatMerged<T> {
         let table = [T](unsafeUninitializedCapacity: max(rows * keyCount * extent, 1)) { buffer, count in
             let base = buffer.baseAddress!
             base.initialize(repeating: 0, count: rows * merged.keyCount * merged.extent)
-            for r in 0..<rows {
+            let work = { (index: Int) in
+                let r = usedRows[index]
                 let w = UnsafePointer(weights.base + r * weights.size)
                 let c = base + r * merged.keyCount * merged.extent
                 for (n, key) in merged.contributionKey.enumerated() {
                     ChannelLoops.add(merged.extent, T(merged.contributionValue[n]),
                                      w + merged.contributionWeightOffset[n], into: c + key * merged.extent)
                 }
+            }
+            if usedRows.count > 1 && merged.contributionKey.count * merged.extent >= 1 << 14 {
+                CPUParallel.perform(usedRows.count, work)
+            } else {
+                for index in usedRows.indices { work(index) }
             }
             count = max(rows * merged.keyCount * merged.extent, 1)
         }
@@ -173,11 +182,14 @@ struct PassKernel<T: ChannelScalar> {
             let weightInput = term.factors[form.weightFactor]
             let rule = rules[weightInput]
             if case .batched = rule { return nil }
-            // Pre-contraction costs rows × contributions; it saves batch × (contributions − keys).
+            // Pre-contraction costs used rows × contributions; it saves batch × (contributions − keys).
             let rows = rule.rowCount(batchSize: batchSize)
-            guard rows * form.unmergedGroupCount + batchSize * form.keyCount < batchSize * form.unmergedGroupCount
+            let usedRows = rule.usedRows(batchSize: batchSize)
+            guard usedRows.count * form.unmergedGroupCount + batchSize * form.keyCount
+                < batchSize * form.unmergedGroupCount
             else { return nil }
-            return FlatMerged(form, weightInput: weightInput, weights: inputs[weightInput], rows: rows, storage)
+            return FlatMerged(form, weightInput: weightInput, weights: inputs[weightInput], rows: rows,
+                              usedRows: usedRows, storage)
         })
         genericTerms = pass.genericTerms
         genericValues = pass.genericTerms.map { $0.paths.map { $0.coefficientValue.map { T($0) } } }
