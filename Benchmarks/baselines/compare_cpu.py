@@ -12,7 +12,8 @@
 3. times `swiftmace-benchmarks mace --model-file DIR/benchmark_128_f{64,32}.safetensors --structure-file
    DIR/<structure>.xyz` (neighbour list + forward + forces), JSON into DIR/swiftmace_<structure>_<dtype>.json;
 4. prints: structure, dtype, mace-torch median ms (model call, graph prepared), SwiftMACE median ms (whole
-   evaluation), speed-up, max |ΔE| (eV) and max |ΔF| (eV/Å) between the two, the load average before and after.
+   evaluation incl. neighbour list), speed-up, max |ΔE| (eV, and relative) and max |ΔF| (eV/Å) between the two,
+   each side's |E − E(mace float64)| (float32 rows: whose float32 energy is closer), the load average before/after.
 Both run pinned to the same cores (taskset --cpu-list CORES).
 """
 
@@ -30,6 +31,10 @@ DTYPES = ("float64", "float32")
 def run(command, **kwargs):
     print("+ " + " ".join(command), file=sys.stderr, flush=True)
     return subprocess.run(command, check=True, cwd=REPO, **kwargs)
+
+
+def max_difference(a, b):
+    return max(abs(x - y) for row_a, row_b in zip(a, b) for x, y in zip(row_a, row_b))
 
 
 def main():
@@ -74,21 +79,25 @@ def main():
             with open(out) as f:
                 swift = json.load(f)
             reference = mace[(structure, dtype)]
+            exact = mace[(structure, "float64")]
             d_energy = abs(swift["energies_eV"][0] - reference["energy_eV"])
-            d_force = max(abs(a - b) for row_s, row_m in zip(swift["forces_eV_per_A"][0], reference["forces_eV_per_A"])
-                          for a, b in zip(row_s, row_m))
+            d_force = max_difference(swift["forces_eV_per_A"][0], reference["forces_eV_per_A"])
             rows.append((structure, dtype, reference["model"]["median_ms"], swift["median_ms"],
-                         reference["model"]["median_ms"] / swift["median_ms"], d_energy, d_force))
+                         reference["model"]["median_ms"] / swift["median_ms"], d_energy,
+                         d_energy / abs(reference["energy_eV"]), d_force,
+                         abs(reference["energy_eV"] - exact["energy_eV"]),
+                         abs(swift["energies_eV"][0] - exact["energy_eV"])))
 
     load_after = os.getloadavg()
     print(f"mace-torch vs SwiftMACE, energy+forces, cores {args.cores}, warm-up {args.warmup}, repeat {args.repeat}; "
           f"load average before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
           f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}")
-    print("| structure | dtype | mace-torch median ms | SwiftMACE median ms | speed-up | max abs dE eV | max abs dF eV/A |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for structure, dtype, mace_ms, swift_ms, speedup, d_energy, d_force in rows:
-        print(f"| {structure} | {dtype} | {mace_ms:.1f} | {swift_ms:.1f} | {speedup:.1f}x | {d_energy:.2e} | "
-              f"{d_force:.2e} |")
+    print("| structure | dtype | mace-torch median ms | SwiftMACE median ms | speed-up | max abs dE eV (relative) "
+          "| max abs dF eV/A | abs dE to mace float64: mace, SwiftMACE |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for structure, dtype, mace_ms, swift_ms, speedup, d_energy, relative, d_force, mace_err, swift_err in rows:
+        print(f"| {structure} | {dtype} | {mace_ms:.1f} | {swift_ms:.1f} | {speedup:.1f}x | {d_energy:.2e} "
+              f"({relative:.1e}) | {d_force:.2e} | {mace_err:.2e}, {swift_err:.2e} |")
 
 
 if __name__ == "__main__":
