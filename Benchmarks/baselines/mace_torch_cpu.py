@@ -122,6 +122,7 @@ def benchmark(model, dtype_name, structures, warmup, repeat):
             "structure": name, "dtype": dtype_name, "num_atoms": len(atoms), "num_edges": num_edges,
             "energy_eV": float(energy.item()), "calculator_energy_eV": float(calc_energy),
             "max_abs_force_eV_per_A": float(forces.abs().max()),
+            "forces_eV_per_A": forces.detach().to(torch.float64).tolist(),
             "model": model_times, "calculator": calculator_times,
         })
     torch.set_default_dtype(torch.float64)

@@ -14,7 +14,9 @@ extension MACEModel {
     /// - Throws: `ModelError.unknownElement` for an element the model lacks, `.invalidStructure` for a structure whose
     ///   neighbour list cannot be built.
     public func evaluate(_ configurations: [Configuration], computeStress: Bool = false) throws -> [MACEOutput] {
-        let graph = try AtomicGraph(configurations: configurations, atomicNumbers: config.atomicNumbers, cutoff: config.rMax)
+        let graph = try profiled("neighbour list") {
+            try AtomicGraph(configurations: configurations, atomicNumbers: config.atomicNumbers, cutoff: config.rMax)
+        }
         return try evaluate(graph, computeStress: computeStress)
     }
 
@@ -27,7 +29,7 @@ extension MACEModel {
             let strain = computeStress ? try Tensor.zeros([graph.numGraphs, 3, 3]).requiringGrad() : nil
             let pass = try forward(graph, positions: positions, strain: strain)
             let total = try pass.graphEnergies.converted(to: .float64).sum()
-            let gradients = try grad(of: total, withRespectTo: [positions] + (strain.map { [$0] } ?? []), allowUnused: true)
+            let gradients = try profiled("backward") { try grad(of: total, withRespectTo: [positions] + (strain.map { [$0] } ?? []), allowUnused: true) }
             let energies = pass.graphEnergies.toArray(), nodeEnergies = pass.nodeEnergies.toArray()
             let positionGradient = gradients[0].toArray()
             let strainGradient = computeStress ? gradients[1].toArray() : []

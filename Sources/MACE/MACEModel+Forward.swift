@@ -50,19 +50,23 @@ extension MACEModel {
         let vectors64 = try gather(strainedPositions, indices: receivers, axis: 0)
             - gather(strainedPositions, indices: senders, axis: 0) + shifts
         let vectors = try vectors64.converted(to: dtype)
-        let lengths = vectors.squared().sum(axis: 1, keepDims: true).sqrtSafe()
-        let bessel = radialEmbedding.bessel(lengths), envelope = radialEmbedding.envelope(lengths)
+        let (radialFeatures, envelopeOnWeights) = profiled("radial basis") {
+            let lengths = vectors.squared().sum(axis: 1, keepDims: true).sqrtSafe()
+            let bessel = radialEmbedding.bessel(lengths), envelope = radialEmbedding.envelope(lengths)
+            return config.applyCutoff ? (bessel * envelope, nil) : (bessel, envelope)
+        }
         let graphTensors = GraphTensors(
-            nodeAttributes: attributes, elements: elements, senders: senders, receivers: receivers,
-            radialFeatures: config.applyCutoff ? bessel * envelope : bessel,
-            envelopeOnWeights: config.applyCutoff ? nil : envelope, edgeAttributes: sphericalHarmonics(vectors))
+            nodeAttributes: attributes, elements: graph.elements.map(Int.init),
+            edges: EdgeIndexing(senders: graph.senders.map(Int.init), receivers: graph.receivers.map(Int.init)),
+            radialFeatures: radialFeatures, envelopeOnWeights: envelopeOnWeights,
+            edgeAttributes: profiled("spherical harmonics") { sphericalHarmonics(vectors) })
 
-        let embedding = nodeEmbedding(attributes)
+        let embedding = try profiled("linears") { try nodeEmbedding(attributes) }
         var h = embedding
         var messages: [Tensor] = [], residuals: [Tensor?] = [], features: [Tensor] = []
         for (interaction, product) in zip(interactions, products) {
             let (message, sc) = try interaction(h, graph: graphTensors)
-            h = try product(message, sc: sc, elements: elements)
+            h = try product(message, sc: sc, elements: graphTensors.elements)
             messages.append(message)
             residuals.append(sc)
             features.append(h)
@@ -70,7 +74,7 @@ extension MACEModel {
         var layerReadouts = [Tensor?](repeating: nil, count: features.count)
         var interactionEnergy = Tensor.filledZeros([n], dtype: dtype)
         for readout in readouts {
-            let e = readout(features[readout.featureLayer])
+            let e = try profiled("readouts") { try readout(features[readout.featureLayer]) }
             layerReadouts[readout.featureLayer] = e
             interactionEnergy = interactionEnergy + e
         }

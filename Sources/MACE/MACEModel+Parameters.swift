@@ -49,11 +49,11 @@ extension MACEModel {
             body(interactions[index].skipTP.config.weight ?? "", &interactions[index].skipTP.weight)
         }
         for index in products.indices {
-            for contraction in products[index].contractions.indices {
+            for contraction in products[index].contraction.configs.indices {
                 // mace registers `weights_max` (ν = correlation) first, then `weights.j` for ν = correlation − 1 − j.
-                let names = products[index].contractions[contraction].config.weights
+                let names = products[index].contraction.configs[contraction].weights
                 for nu in stride(from: names.count, through: 1, by: -1) {
-                    body(names[nu - 1], &products[index].contractions[contraction].weights[nu - 1])
+                    body(names[nu - 1], &products[index].contraction.weights[contraction][nu - 1])
                 }
             }
             body(products[index].linear.config.weight, &products[index].linear.weight)

@@ -33,17 +33,6 @@ struct ModelWeights {
         return (values, tensor.shape)
     }
 
-    /// The non-zero elements of the float tensor `key` (flat C-order index, value) and its shape, read from the
-    /// sparse form when the file has one.
-    func nonZeros(_ key: String) throws -> (entries: [(index: Int, value: Double)], shape: [Int]) {
-        if let sparse = sparseTensors[key] {
-            let (indices, values) = try sparseEntries(key, sparse)
-            return (zip(indices, values).filter { $0.1 != 0 }.map { ($0.0, $0.1) }, sparse.shape)
-        }
-        let (values, shape) = try floats(key)
-        return (values.enumerated().filter { $0.element != 0 }.map { ($0.offset, $0.element) }, shape)
-    }
-
     /// `dense = zeros(prod(shape)); dense[indices] = values`.
     private func densified(_ key: String, _ sparse: MACEConfig.SparseTensor) throws -> [Double] {
         let (indices, values) = try sparseEntries(key, sparse)

@@ -10,6 +10,26 @@ import TestSupport
 import Testing
 
 @Suite struct MACEPropertyTests {
+    /// A profile records every stage of an energy+forces evaluation (and leaves the results unchanged); without one
+    /// nothing is recorded.
+    @Test func profileRecordsEveryStage() throws {
+        let model = try MACEReference.model("default_hcno")
+        let molecule = try MACEReference(model: "default_hcno", structure: "ethanol").configurations
+        let plain = try model.evaluate(molecule)
+        let profile = MACEProfile()
+        let profiled = try profile.collecting { try model.evaluate(molecule) }
+        #expect(profiled[0].energy == plain[0].energy && profiled[0].forces == plain[0].forces)
+        let names = profile.stages.map(\.name)
+        for stage in ["neighbour list", "radial basis", "spherical harmonics", "linears", "radial MLP", "conv forward",
+                      "symmetric contraction", "readouts", "backward"] {
+            #expect(names.contains(stage), "\(stage) in \(names)")
+        }
+        #expect(profile.stages.allSatisfy { $0.seconds >= 0 })
+        profile.reset()
+        _ = try model.evaluate(molecule)
+        #expect(profile.stages.isEmpty)
+    }
+
     @Test func energyInvariantAndForcesEquivariantUnderO3TranslationPermutation() throws {
         let model = try MACEReference.model("default_hcno")
         let molecule = try MACEReference(model: "default_hcno", structure: "ethanol").configurations[0]

@@ -22,6 +22,18 @@ public enum BatchIndexing: Sendable, Hashable {
         }
     }
 
+    /// The rows some item of a batch of `batchSize` reads, ascending.
+    func usedRows(batchSize: Int) -> [Int] {
+        switch self {
+        case .batched: return Array(0..<batchSize)
+        case .shared: return batchSize > 0 ? [0] : []
+        case .indexed(let index, let rows):
+            var used = [Bool](repeating: false, count: rows)
+            for row in index { used[row] = true }
+            return used.indices.filter { used[$0] }
+        }
+    }
+
     /// The row of item `b`.
     func row(of item: Int) -> Int {
         switch self {

@@ -8,7 +8,9 @@ extension CPUExecutor {
     /// Evaluates `polynomial` on tensors, recording a differentiable op.
     ///
     /// A linear polynomial (`uv·u -> v` with scaled-identity paths, shared weight, batched features: e3nn's
-    /// Linear) runs as one Tensors matmul per path, differentiated by the matmul rules. Otherwise the
+    /// Linear) runs as one Tensors matmul per path, differentiated by the matmul rules; so does a `uvw·u·v -> w`
+    /// product with a one-component invariant second input (e3nn's FullyConnectedTensorProduct with `n x 0e`,
+    /// mace's skip_tp) as `(x ⊗ a) · W`. Otherwise the
     /// backward of the op is `polynomial.backward(withRespectTo:)` for the inputs that need a gradient, run
     /// with `indexing.backward(withRespectTo:)` through this same function (so it is differentiable again), with
     /// terms pruned whose output cotangent did not arrive; inputs that need no gradient get none.
@@ -28,6 +30,9 @@ extension CPUExecutor {
         try check(polynomial, batchSize: batchSize, inputs: inputs, indexing: indexing)
         if let linear = SharedLinear(polynomial, indexing) {
             return [try linear.apply(weight: inputs[0], x: inputs[1])]
+        }
+        if let bilinear = SharedBilinear(polynomial, indexing) {
+            return [try bilinear.apply(weight: inputs[0], x: inputs[1], invariants: inputs[2])]
         }
         return try Tensor.custom(
             name: polynomial.name, inputs: inputs,
@@ -100,8 +105,7 @@ extension CPUExecutor {
         let wrt = needs.indices.filter { needs[$0] }
         let present = cotangents.indices.filter { cotangents[$0] != nil }
         guard !wrt.isEmpty, !present.isEmpty else { return inputs.map { _ in nil } }
-        let full = try polynomial.backward(withRespectTo: wrt)
-        let pruned = full.keepingInputs(Array(inputs.indices) + present.map { inputs.count + $0 })
+        let pruned = try BackwardPolynomialCache.shared.pruned(polynomial, wrt: wrt, present: present)
         var prunedIndexing = indexing.backward(withRespectTo: wrt)
         prunedIndexing.inputs = Array(prunedIndexing.inputs.prefix(inputs.count)) + present.map { indexing.outputs[$0] }
         let gradients = try evaluate(

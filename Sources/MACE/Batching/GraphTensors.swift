@@ -7,11 +7,10 @@ import Tensors
 struct GraphTensors {
     /// One-hot element attributes `[N, n_el]`.
     let nodeAttributes: Tensor
-    /// Element index per node `[N]` int32.
-    let elements: Tensor
-    /// `[E]` int32.
-    let senders: Tensor
-    let receivers: Tensor
+    /// Element index per node.
+    let elements: [Int]
+    /// Sender and receiver of every edge.
+    let edges: EdgeIndexing
     /// Bessel features, times the envelope when `apply_cutoff` (MACE.md §4.4), `[E, num_bessel]`.
     let radialFeatures: Tensor
     /// The envelope `[E, 1]` when it multiplies the radial-MLP output instead (`apply_cutoff = false`).

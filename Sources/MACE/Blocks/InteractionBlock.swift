@@ -1,6 +1,6 @@
 // SwiftMACE, MIT licence.
 // InteractionBlock: mace's RealAgnosticInteractionBlock and RealAgnosticResidualInteractionBlock (MACE.md §6.3–6.4):
-// linear_up, radial MLP, conv TP, scatter-sum over receivers, linear / avg_num_neighbors, skip TP.
+// linear_up, radial MLP, conv TP fused with the sender gather and receiver sum, linear / avg_num_neighbors, skip TP.
 
 import Tensors
 
@@ -24,15 +24,17 @@ struct InteractionBlock {
 
     /// The message `[N, target.dim]` (mul_ir) and, for the residual block, `sc` `[N, hidden.dim]`.
     func callAsFunction(_ h: Tensor, graph: GraphTensors) throws -> (message: Tensor, sc: Tensor?) {
-        let sc = config.residual ? skipTP(h, attributes: graph.nodeAttributes) : nil
-        let up = linearUp(h)
-        var edgeWeights = radialMLP(graph.radialFeatures)
-        if let envelope = graph.envelopeOnWeights { edgeWeights = edgeWeights * envelope }
-        let messages = convTP(try gather(up, indices: graph.senders, axis: 0),
-                              edgeAttributes: graph.edgeAttributes, edgeWeights: edgeWeights)
-        let summed = try scatterSum(messages, indices: graph.receivers, axis: 0, count: h.shape[0])
-        var message = linear(summed) / config.avgNumNeighbors
-        if !config.residual { message = skipTP(message, attributes: graph.nodeAttributes) }
+        let sc = config.residual ? try profiled("skip TP") { try skipTP(h, attributes: graph.nodeAttributes) } : nil
+        let up = try profiled("linears") { try linearUp(h) }
+        let edgeWeights = profiled("radial MLP") {
+            let weights = radialMLP(graph.radialFeatures)
+            return graph.envelopeOnWeights.map { weights * $0 } ?? weights
+        }
+        let summed = try profiled("conv forward") {
+            try convTP(up, edgeAttributes: graph.edgeAttributes, edgeWeights: edgeWeights, edges: graph.edges)
+        }
+        var message = try profiled("linears") { try linear(summed) / config.avgNumNeighbors }
+        if !config.residual { message = try profiled("skip TP") { try skipTP(message, attributes: graph.nodeAttributes) } }
         return (message, sc)
     }
 }

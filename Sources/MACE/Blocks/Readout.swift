@@ -23,11 +23,11 @@ struct Readout {
     }
 
     /// Features `[N, irreps.dim]` → energies `[N]`.
-    func callAsFunction(_ h: Tensor) -> Tensor {
+    func callAsFunction(_ h: Tensor) throws -> Tensor {
         let e: Tensor
         switch kind {
-        case .linear(let linear): e = linear(h)
-        case .nonLinear(let first, let activation, let cst, let second): e = second(activation(first(h)) * cst)
+        case .linear(let linear): e = try linear(h)
+        case .nonLinear(let first, let activation, let cst, let second): e = try second(activation(try first(h)) * cst)
         }
         return e.reshaped([h.shape[0]])
     }

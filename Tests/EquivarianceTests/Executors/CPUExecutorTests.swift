@@ -96,6 +96,33 @@ import TestSupport
         try Self.expectMatchesReference(sc.polynomial, batch: elements.count, indexing: indexing, seed: 65)
     }
 
+    /// The pre-contracted table of a term is reused only while the weight rows the batch reads are unchanged: one
+    /// changed weight, a batch reading another element, and the first inputs again all match the reference.
+    @Test func preContractedTablesFollowTheWeights() throws {
+        let sc = try SymmetricContractionDescriptor(
+            irrepsIn: try Irreps(parsing: "9x0e+9x1o+9x2e"), irrepsOut: try Irreps(parsing: "9x0e"), correlation: 3,
+            elementCount: 3)
+        func indexing(_ elements: [Int]) -> OperandIndexing {
+            var indexing = OperandIndexing.batched(sc.polynomial)
+            for n in 0..<sc.featureInput { indexing.inputs[n] = .indexed(elements, rows: 3) }
+            return indexing
+        }
+        var generator = SeededGenerator(seed: 67)
+        let first = Array(repeating: [0, 1, 1, 0], count: 4).flatMap { $0 }
+        let other = Array(repeating: 2, count: 16)
+        let inputs = PolynomialChecks.randomInputs(sc.polynomial, batch: 16, indexing: indexing(first), &generator)
+        var changed = inputs
+        let weight = sc.weightInput(output: 0, correlation: 3)
+        changed[weight][changed[weight].count / 3 + 5] += 0.5  // element 1's row
+        for (elements, values) in [(first, inputs), (first, changed), (other, changed), (first, inputs)] {
+            let rules = indexing(elements)
+            let expected = try Self.reference.evaluate(sc.polynomial, batchSize: 16, inputs: values, indexing: rules)
+            let got = try Self.cpu.evaluate(sc.polynomial, batchSize: 16, inputs: values, indexing: rules)
+            let scale = max(1e-300, expected[0].map(abs).max() ?? 0)
+            #expect(PolynomialChecks.maxDifference(got[0], expected[0]) <= 1e-12 * scale)
+        }
+    }
+
     /// 300 nodes of 2 elements: the weight gradients (2 rows) are summed over fixed chunks of nodes.
     @Test func weightGradientsOfManyNodesSumPerElement() throws {
         let sc = try SymmetricContractionDescriptor(

@@ -51,6 +51,11 @@ struct KernelScratch<T: ChannelScalar> {
 final class FlatStorage: @unchecked Sendable {
     private var blocks: [UnsafeMutableRawPointer] = []
 
+    private var objects: [AnyObject] = []
+
+    /// Keeps `object` (e.g. a cached table the kernel points into) alive as long as this storage.
+    func retain(_ object: AnyObject) { objects.append(object) }
+
     func copy<E>(_ values: [E]) -> UnsafePointer<E> {
         let pointer = UnsafeMutablePointer<E>.allocate(capacity: max(values.count, 1))
         pointer.initialize(from: values, count: values.count)
@@ -103,7 +108,8 @@ struct FlatPath<T> {
     }
 }
 
-/// A ``CPUPlan/MergedTerm`` with its coefficients pre-contracted with every row of the weight buffer.
+/// A ``CPUPlan/MergedTerm`` with its coefficients pre-contracted with the weight rows the batch reads (reused from
+/// the term's ``PrecontractionCache`` while those rows are unchanged).
 struct FlatMerged<T> {
     let weightInput: Int
     let extent: Int
@@ -115,8 +121,11 @@ struct FlatMerged<T> {
     /// `[weight rows, keyCount, extent]`.
     let coefficients: UnsafePointer<T>
 
-    init(_ merged: CPUPlan.MergedTerm, weightInput: Int, weights: OperandRows<T>, rows: Int, _ storage: FlatStorage)
-    where T: ChannelScalar {
+    /// - Parameter usedRows: the weight rows some item reads (the elements present); only those are contracted.
+    init(
+        _ merged: CPUPlan.MergedTerm, weightInput: Int, weights: OperandRows<T>, rows: Int, usedRows: [Int],
+        _ storage: FlatStorage
+    ) where T: ChannelScalar {
         self.weightInput = weightInput
         extent = merged.extent
         keyCount = merged.keyCount
@@ -124,20 +133,31 @@ struct FlatMerged<T> {
         varyingFactors = storage.copy(merged.varyingFactors)
         keyOffsets = storage.copy(merged.keyOffsets)
         keyOutput = storage.copy(merged.keyOutput)
-        let table = [T](unsafeUninitializedCapacity: max(rows * keyCount * extent, 1)) { buffer, count in
-            let base = buffer.baseAddress!
-            base.initialize(repeating: 0, count: rows * merged.keyCount * merged.extent)
-            for r in 0..<rows {
-                let w = UnsafePointer(weights.base + r * weights.size)
-                let c = base + r * merged.keyCount * merged.extent
-                for (n, key) in merged.contributionKey.enumerated() {
-                    ChannelLoops.add(merged.extent, T(merged.contributionValue[n]),
-                                     w + merged.contributionWeightOffset[n], into: c + key * merged.extent)
-                }
-            }
-            count = max(rows * merged.keyCount * merged.extent, 1)
+        let tableSize = rows * merged.keyCount * merged.extent
+        if let cached = merged.tables.lookup(T.self, weights: weights, rows: rows, usedRows: usedRows) {
+            storage.retain(cached)
+            coefficients = UnsafePointer(cached.values)
+            return
         }
-        coefficients = storage.copy(table)
+        let table = PrecontractedTable<T>(count: tableSize, weights: weights, rows: rows, usedRows: usedRows)
+        let base = table.values
+        let work = { (index: Int) in
+            let r = usedRows[index]
+            let w = UnsafePointer(weights.base + r * weights.size)
+            let c = base + r * merged.keyCount * merged.extent
+            for (n, key) in merged.contributionKey.enumerated() {
+                ChannelLoops.add(merged.extent, T(merged.contributionValue[n]),
+                                 w + merged.contributionWeightOffset[n], into: c + key * merged.extent)
+            }
+        }
+        if usedRows.count > 1 && merged.contributionKey.count * merged.extent >= 1 << 14 {
+            CPUParallel.perform(usedRows.count, work)
+        } else {
+            for index in usedRows.indices { work(index) }
+        }
+        merged.tables.store(table)
+        storage.retain(table)
+        coefficients = UnsafePointer(base)
     }
 }
 
@@ -173,11 +193,14 @@ struct PassKernel<T: ChannelScalar> {
             let weightInput = term.factors[form.weightFactor]
             let rule = rules[weightInput]
             if case .batched = rule { return nil }
-            // Pre-contraction costs rows × contributions; it saves batch × (contributions − keys).
+            // Pre-contraction costs used rows × contributions; it saves batch × (contributions − keys).
             let rows = rule.rowCount(batchSize: batchSize)
-            guard rows * form.unmergedGroupCount + batchSize * form.keyCount < batchSize * form.unmergedGroupCount
+            let usedRows = rule.usedRows(batchSize: batchSize)
+            guard usedRows.count * form.unmergedGroupCount + batchSize * form.keyCount
+                < batchSize * form.unmergedGroupCount
             else { return nil }
-            return FlatMerged(form, weightInput: weightInput, weights: inputs[weightInput], rows: rows, storage)
+            return FlatMerged(form, weightInput: weightInput, weights: inputs[weightInput], rows: rows,
+                              usedRows: usedRows, storage)
         })
         genericTerms = pass.genericTerms
         genericValues = pass.genericTerms.map { $0.paths.map { $0.coefficientValue.map { T($0) } } }

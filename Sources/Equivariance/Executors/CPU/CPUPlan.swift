@@ -54,6 +54,8 @@ struct CPUPlan: Sendable {
         let contributionValue: [Double]
         /// Σ over paths of their group counts: the per-item products without merging.
         let unmergedGroupCount: Int
+        /// The last table pre-contracted for this term, reused while the weights are unchanged (inference).
+        let tables = PrecontractionCache()
 
         init?(_ factors: [Int], _ paths: [UniformPath]) {
             guard let first = paths.first,

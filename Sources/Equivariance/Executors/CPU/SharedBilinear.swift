@@ -1,0 +1,78 @@
+// SwiftMACE, MIT licence.
+// The fully-connected-with-invariants fast path of the polynomial Tensor op (mace's skip_tp, e3nn's
+// FullyConnectedTensorProduct with an `n x 0e` second input): one GEMM per path on the channel ⊗ invariant features.
+
+import Tensors
+
+/// A polynomial `uvw·u·v -> w` whose paths are scaled identities `c · δ_{ik}` (equal to 1e-14 relative: e3nn's
+/// `C^(l,0,l)` entries differ in the last bit) with a one-component second input:
+/// `z[seg_out][w, m] += c · Σ_{u,v} W[seg_w][u, v, w] x[seg_x][u, m] a[v]`, with a shared weight and batched x, a.
+/// Runs as `(x ⊗ a) [N·d, mul·n] · W [mul·n, mul_out]` in differentiable tensor ops.
+struct SharedBilinear {
+    struct Path {
+        let weightOffset: Int
+        let inputOffset: Int
+        let outputSegment: Int
+        let mulIn: Int
+        let invariants: Int
+        let mulOut: Int
+        let dimension: Int
+        let scale: Double
+    }
+
+    let paths: [Path]
+    let outputSegments: [[Int]]
+
+    /// The bilinear form of `polynomial` under `indexing`, or nil when it is not one (then the plan loops run).
+    init?(_ polynomial: EquivariantPolynomial, _ indexing: OperandIndexing) {
+        guard polynomial.inputs.count == 3, polynomial.outputs.count == 1, polynomial.terms.count == 1,
+            indexing.inputs == [.shared, .batched, .batched], indexing.outputs == [.batched],
+            polynomial.inputs[2].segments.count == 1, polynomial.inputs[2].segments[0].last == 1
+        else { return nil }
+        let term = polynomial.terms[0]
+        guard term.inputs == [0, 1, 2], term.output == 0, term.modes == ["uvw", "u", "v", "w"] else { return nil }
+        let weightOffsets = polynomial.inputs[0].segmentOffsets
+        let inputOffsets = polynomial.inputs[1].segmentOffsets
+        var paths: [Path] = []
+        for path in term.paths {
+            let (w, x, y) = (polynomial.inputs[0].segments[path.segments[0]],
+                             polynomial.inputs[1].segments[path.segments[1]],
+                             polynomial.outputs[0].segments[path.segments[3]])
+            guard w.count == 4, w[3] == 1, x.count == 2, y.count == 2, path.segments[2] == 0 else { return nil }
+            let d = x[1]
+            guard let scale = path.coefficients.first?.value, path.coefficients.count == d, y[1] == d,
+                path.coefficients.enumerated().allSatisfy({ m, entry in
+                    entry.indices == [0, m, 0, m] && abs(entry.value - scale) <= 1e-14 * abs(scale)
+                })
+            else { return nil }
+            paths.append(
+                Path(weightOffset: weightOffsets[path.segments[0]], inputOffset: inputOffsets[path.segments[1]],
+                     outputSegment: path.segments[3], mulIn: w[0], invariants: w[1], mulOut: w[2], dimension: d,
+                     scale: scale))
+        }
+        self.paths = paths
+        outputSegments = polynomial.outputs[0].segments
+    }
+
+    /// `[1, weightCount]` weights, `[N, size_x]` features, `[N, n]` invariants to `[N, size_out]`.
+    func apply(weight: Tensor, x: Tensor, invariants a: Tensor) throws -> Tensor {
+        let n = x.shape[0]
+        var blocks: [Tensor?] = Array(repeating: nil, count: outputSegments.count)
+        for path in paths {
+            let (d, k) = (path.dimension, path.mulIn * path.invariants)
+            let block = x.sliced(axis: 1, start: path.inputOffset, length: path.mulIn * d).reshaped([n, path.mulIn, 1, d])
+            let products = block * a.reshaped([n, 1, path.invariants, 1])  // [N, mul, n_el, d]
+            let rows = d == 1 ? products.reshaped([n, k]) : products.reshaped([n, k, d]).permuted([0, 2, 1]).reshaped([n * d, k])
+            let w = weight.sliced(axis: 1, start: path.weightOffset, length: k * path.mulOut)
+                .reshaped([k, path.mulOut]) * path.scale
+            var y = matmul(rows, w)
+            if d > 1 { y = y.reshaped([n, d, path.mulOut]).permuted([0, 2, 1]) }
+            y = y.reshaped([n, path.mulOut * d])
+            blocks[path.outputSegment] = blocks[path.outputSegment].map { $0 + y } ?? y
+        }
+        let parts = try zip(blocks, outputSegments).map { block, segment in
+            try block ?? Tensor.zeros([n, segment.reduce(1, *)], dtype: x.dtype)
+        }
+        return concatenated(parts, axis: 1)
+    }
+}
