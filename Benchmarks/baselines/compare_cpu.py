@@ -8,7 +8,8 @@
 1. runs mace_torch_cpu.py (builds the 128-channel benchmark model, exports it in float64 and float32, writes
    water192.xyz and aspirin21.xyz under DIR, times model(batch, compute_force=True) on 2 threads), JSON into
    DIR/mace_torch.json (--skip-mace reuses that file);
-2. builds `swiftmace-benchmarks` in release for this CPU (`-target-cpu` TARGET, scratch path .build/native);
+2. builds `swiftmace-benchmarks` in release for this CPU (`-target-cpu` TARGET and `-D SWIFTMACE_FMA`: the
+   matmul micro-kernel's 256-bit vectors and fused multiply-add; scratch path .build/native);
 3. times `swiftmace-benchmarks mace --model-file DIR/benchmark_128_f{64,32}.safetensors --structure-file
    DIR/<structure>.xyz` (neighbour list + forward + forces), JSON into DIR/swiftmace_<structure>_<dtype>.json;
 4. prints: structure, dtype, mace-torch median ms (model call, graph prepared), SwiftMACE median ms (whole
@@ -43,7 +44,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--cores", default="0,1")
-    parser.add_argument("--target-cpu", default="haswell", help="LLVM CPU for the SwiftMACE build (AVX2 + FMA)")
+    parser.add_argument("--target-cpu", default="haswell",
+                        help="LLVM CPU for the SwiftMACE build; must have AVX2 + FMA (the build sets SWIFTMACE_FMA)")
     parser.add_argument("--skip-mace", action="store_true", help="reuse DIR/mace_torch.json and the model files")
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args()
@@ -62,7 +64,8 @@ def main():
     scratch = os.path.join(REPO, ".build", "native")
     if not args.skip_build:
         run(["swift", "build", "-c", "release", "--product", "swiftmace-benchmarks", "--scratch-path", scratch,
-             "-Xswiftc", "-target-cpu", "-Xswiftc", args.target_cpu, "-Xcc", f"-march={args.target_cpu}"])
+             "-Xswiftc", "-target-cpu", "-Xswiftc", args.target_cpu, "-Xcc", f"-march={args.target_cpu}",
+             "-Xswiftc", "-DSWIFTMACE_FMA"])
     binary = os.path.join(scratch, "release", "swiftmace-benchmarks")
 
     rows = []

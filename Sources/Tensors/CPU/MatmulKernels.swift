@@ -1,5 +1,5 @@
 // SwiftMACE, MIT licence.
-// CPU matrix multiply: Goto-style cache blocking (packed A and B panels) around a 6 x NR SIMD
+// CPU matrix multiply: Goto-style cache blocking (packed A and B panels) around a 6 x (2 vectors) SIMD
 // micro-kernel, parallel over tiles of C; strided operands, so transposes are never materialised.
 
 /// A matrix operand read through strides: element (i, j) is at `base[i * rowStride + j * columnStride]`.
@@ -15,7 +15,8 @@ struct MatrixOperand<T> {
 }
 
 enum MatmulKernels {
-    /// Rows of C per micro-tile: 6 rows x NR columns of accumulators fill the 16 SIMD registers of x86-64.
+    /// Rows of C per micro-tile: 6 rows x 2 vectors = 12 accumulators, with the two B vectors and the broadcast A
+    /// element 15 of the 16 SIMD registers of x86-64 (12 independent add chains hide the add/FMA latency).
     static let microRows = 6
     /// Depth of one packed panel (A and B panels stay in L1/L2 across the micro-kernel loop).
     static let depthBlock = 256
@@ -39,7 +40,8 @@ enum MatmulKernels {
         let gridRows = max(1, min((m + 47) / 48, targetTiles))
         let gridColumns = max(1, min((n + 63) / 64, (targetTiles + gridRows - 1) / gridRows))
         let tileRows = ((m + gridRows - 1) / gridRows + microRows - 1) / microRows * microRows
-        let tileColumns = ((n + gridColumns - 1) / gridColumns + V.scalarCount - 1) / V.scalarCount * V.scalarCount
+        let nr = 2 * V.scalarCount
+        let tileColumns = ((n + gridColumns - 1) / gridColumns + nr - 1) / nr * nr
         let rowTiles = (m + tileRows - 1) / tileRows
         let columnTiles = (n + tileColumns - 1) / tileColumns
         Parallel.perform(iterations: rowTiles * columnTiles) { tile in
@@ -56,7 +58,7 @@ enum MatmulKernels {
         _: V.Type, m: Int, n: Int, k: Int, a: MatrixOperand<T>, b: MatrixOperand<T>,
         c: UnsafeMutablePointer<T>, ldc: Int
     ) where V.Scalar == T {
-        let nr = V.scalarCount
+        let nr = 2 * V.scalarCount
         if k == 0 {
             for i in 0..<m { (c + i * ldc).initialize(repeating: 0, count: n) }
             return
@@ -124,60 +126,85 @@ enum MatmulKernels {
         }
     }
 
-    /// C[6, NR] (+)= packed A panel · packed B panel, accumulators held in SIMD registers.
+    /// C[6, 2·V] (+)= packed A panel · packed B panel, accumulators held in SIMD registers.
     @inline(__always)
     private static func microKernel<T: FloatElement, V: SIMD>(
         _: V.Type, k: Int, a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>, ldc: Int,
         accumulate: Bool, rows: Int, columns: Int
     ) where V.Scalar == T {
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var c00 = V(), c10 = V(), c20 = V(), c30 = V(), c40 = V(), c50 = V()
+        var c01 = V(), c11 = V(), c21 = V(), c31 = V(), c41 = V(), c51 = V()
         var pa = a
         var pb = UnsafeRawPointer(b)
         let step = MemoryLayout<V>.stride
         for _ in 0..<k {
-            let bv = pb.loadUnaligned(as: V.self)
-            // Separate multiply and add: x86-64 baseline has no FMA, and a fused call would be a libm call.
-            c0 += bv * pa[0]
-            c1 += bv * pa[1]
-            c2 += bv * pa[2]
-            c3 += bv * pa[3]
-            c4 += bv * pa[4]
-            c5 += bv * pa[5]
+            let b0 = pb.loadUnaligned(as: V.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: step, as: V.self)
+            multiplyAdd(&c00, &c01, b0, b1, pa[0])
+            multiplyAdd(&c10, &c11, b0, b1, pa[1])
+            multiplyAdd(&c20, &c21, b0, b1, pa[2])
+            multiplyAdd(&c30, &c31, b0, b1, pa[3])
+            multiplyAdd(&c40, &c41, b0, b1, pa[4])
+            multiplyAdd(&c50, &c51, b0, b1, pa[5])
             pa += 6
-            pb += step
+            pb += 2 * step
         }
-        if rows == microRows && columns == V.scalarCount {
-            store(c0, c, accumulate)
-            store(c1, c + ldc, accumulate)
-            store(c2, c + 2 * ldc, accumulate)
-            store(c3, c + 3 * ldc, accumulate)
-            store(c4, c + 4 * ldc, accumulate)
-            store(c5, c + 5 * ldc, accumulate)
+        if rows == microRows && columns == 2 * V.scalarCount {
+            store(c00, c01, c, accumulate)
+            store(c10, c11, c + ldc, accumulate)
+            store(c20, c21, c + 2 * ldc, accumulate)
+            store(c30, c31, c + 3 * ldc, accumulate)
+            store(c40, c41, c + 4 * ldc, accumulate)
+            store(c50, c51, c + 5 * ldc, accumulate)
             return
         }
-        storePartial(c0, c, columns, accumulate)
-        if rows > 1 { storePartial(c1, c + ldc, columns, accumulate) }
-        if rows > 2 { storePartial(c2, c + 2 * ldc, columns, accumulate) }
-        if rows > 3 { storePartial(c3, c + 3 * ldc, columns, accumulate) }
-        if rows > 4 { storePartial(c4, c + 4 * ldc, columns, accumulate) }
-        if rows > 5 { storePartial(c5, c + 5 * ldc, columns, accumulate) }
+        storePartial(c00, c01, c, columns, accumulate)
+        if rows > 1 { storePartial(c10, c11, c + ldc, columns, accumulate) }
+        if rows > 2 { storePartial(c20, c21, c + 2 * ldc, columns, accumulate) }
+        if rows > 3 { storePartial(c30, c31, c + 3 * ldc, columns, accumulate) }
+        if rows > 4 { storePartial(c40, c41, c + 4 * ldc, columns, accumulate) }
+        if rows > 5 { storePartial(c50, c51, c + 5 * ldc, columns, accumulate) }
     }
 
+    /// `left += b0 · a`, `right += b1 · a`: fused multiply-add where the build targets FMA (compile condition
+    /// `SWIFTMACE_FMA`, set with `-target-cpu haswell` or newer), else a separate multiply and add (on baseline
+    /// x86-64 a fused call would be a libm call per lane).
+    @inline(__always)
+    private static func multiplyAdd<V: SIMD>(_ left: inout V, _ right: inout V, _ b0: V, _ b1: V, _ a: V.Scalar)
+    where V.Scalar: FloatingPoint {
+        #if SWIFTMACE_FMA
+            let broadcast = V(repeating: a)
+            left.addProduct(b0, broadcast)
+            right.addProduct(b1, broadcast)
+        #else
+            left += b0 * a
+            right += b1 * a
+        #endif
+    }
+
+    /// Stores the first `columns` elements of the row `left ++ right`.
     @inline(__always)
     private static func storePartial<T: FloatElement, V: SIMD>(
-        _ value: V, _ row: UnsafeMutablePointer<T>, _ columns: Int, _ accumulate: Bool
+        _ left: V, _ right: V, _ row: UnsafeMutablePointer<T>, _ columns: Int, _ accumulate: Bool
     ) where V.Scalar == T {
-        for j in 0..<columns { row[j] = accumulate ? row[j] + value[j] : value[j] }
+        let width = V.scalarCount
+        for j in 0..<min(columns, width) { row[j] = accumulate ? row[j] + left[j] : left[j] }
+        for j in 0..<max(columns - width, 0) { row[width + j] = accumulate ? row[width + j] + right[j] : right[j] }
     }
 
     @inline(__always)
-    private static func store<T: FloatElement, V: SIMD>(_ value: V, _ destination: UnsafeMutablePointer<T>, _ accumulate: Bool)
-    where V.Scalar == T {
+    private static func store<T: FloatElement, V: SIMD>(
+        _ left: V, _ right: V, _ destination: UnsafeMutablePointer<T>, _ accumulate: Bool
+    ) where V.Scalar == T {
         let raw = UnsafeMutableRawPointer(destination)
+        let step = MemoryLayout<V>.stride
         if accumulate {
-            raw.storeBytes(of: raw.loadUnaligned(as: V.self) + value, as: V.self)
+            raw.storeBytes(of: raw.loadUnaligned(as: V.self) + left, as: V.self)
+            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: step, as: V.self) + right, toByteOffset: step,
+                           as: V.self)
         } else {
-            raw.storeBytes(of: value, as: V.self)
+            raw.storeBytes(of: left, as: V.self)
+            raw.storeBytes(of: right, toByteOffset: step, as: V.self)
         }
     }
 }
