@@ -19,6 +19,10 @@ public struct EquivariantPolynomial: Sendable, Hashable {
     public let outputs: [PolynomialOperand]
     /// The multilinear terms, summed.
     public let terms: [PolynomialTerm]
+    /// The hash of all the above, computed once: the executors' plan caches look a polynomial up on every call,
+    /// and hashing a symmetric contraction's thousands of coefficients each time cost more than a small molecule's
+    /// evaluation of some ops.
+    private let contentHash: Int
 
     /// A validated polynomial.
     /// - Throws: `EquivarianceError.invalidPolynomial` naming the term, path and operand that is out of range.
@@ -35,7 +39,20 @@ public struct EquivariantPolynomial: Sendable, Hashable {
         self.inputs = inputs
         self.outputs = outputs
         self.terms = terms
+        var hasher = Hasher()
+        hasher.combine(name)
+        hasher.combine(inputs)
+        hasher.combine(outputs)
+        hasher.combine(terms)
+        contentHash = hasher.finalize()
     }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.contentHash == rhs.contentHash && lhs.name == rhs.name && lhs.inputs == rhs.inputs
+            && lhs.outputs == rhs.outputs && lhs.terms == rhs.terms
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(contentHash) }
 
     /// The number of paths over all terms.
     public var pathCount: Int { terms.reduce(0) { $0 + $1.paths.count } }
