@@ -53,11 +53,14 @@ struct SharedLinear {
         var blocks: [Tensor?] = Array(repeating: nil, count: outputSegments.count)
         for path in paths {
             let d = path.dimension
-            let features = x.sliced(axis: 1, start: path.inputOffset, length: path.mulIn * d)
-                .reshaped([n, path.mulIn, d]).permuted([0, 2, 1]).reshaped([n * d, path.mulIn])
+            // Scalars (d = 1) need no channel-last permute.
+            let block = x.sliced(axis: 1, start: path.inputOffset, length: path.mulIn * d)
+            let features = d == 1 ? block : block.reshaped([n, path.mulIn, d]).permuted([0, 2, 1])
+                .reshaped([n * d, path.mulIn])
             let w = weight.sliced(axis: 1, start: path.weightOffset, length: path.mulIn * path.mulOut)
                 .reshaped([path.mulIn, path.mulOut]) * path.scale
-            let y = matmul(features, w).reshaped([n, d, path.mulOut]).permuted([0, 2, 1])
+            let product = matmul(features, w)
+            let y = d == 1 ? product : product.reshaped([n, d, path.mulOut]).permuted([0, 2, 1])
                 .reshaped([n, path.mulOut * d])
             blocks[path.outputSegment] = blocks[path.outputSegment].map { $0 + y } ?? y
         }
