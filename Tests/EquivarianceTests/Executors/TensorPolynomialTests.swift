@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
 // Tests of the polynomial Tensor op (CPUExecutor.evaluate on tensors): first and second derivatives of the conv
-// and the symmetric contraction against finite differences, Float32 against Float64, equivariance, errors.
+// and the symmetric contraction against finite differences, the skip TP with an absent element, Float32 against
+// Float64, equivariance, errors.
 
 import Tensors
 import Testing
@@ -77,6 +78,26 @@ import TestSupport
         try checkGradient({ x in
             Self.loss(try Self.cpu.evaluate(linear.polynomial, batchSize: 3, inputs: x, indexing: indexing))
         }, at: inputs)
+    }
+
+    /// One-hot attributes with an element absent from the batch: its column and weight rows are left out of the
+    /// product, with the same values and weight/feature derivatives as the reference.
+    @Test func skipWithAbsentElementMatchesReference() throws {
+        let skip = try ElementSkipTensorProductDescriptor(irrepsIn: try Irreps(parsing: "2x0e+3x1o"), elementCount: 3,
+                                                          irrepsOut: try Irreps(parsing: "2x0e+1x1o"))
+        let indexing = OperandIndexing(inputs: [.shared, .batched, .batched], outputs: [.batched])
+        #expect(SharedBilinear(skip.polynomial, indexing) != nil)
+        var generator = SeededGenerator(seed: 76)
+        let oneHot = try Tensor([1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1], shape: [4, 3])  // element 1 absent
+        let inputs = [try Self.tensor(1, skip.polynomial.inputs[0].size, &generator),
+                      try Self.tensor(4, skip.polynomial.inputs[1].size, &generator), oneHot]
+        let got = try Self.cpu.evaluate(skip.polynomial, batchSize: 4, inputs: inputs, indexing: indexing)[0]
+        let expected = try ReferenceExecutor().evaluate(skip.polynomial, batchSize: 4,
+                                                        inputs: inputs.map { $0.toArray() }, indexing: indexing)[0]
+        #expect(PolynomialChecks.maxDifference(got.toArray(), expected) < 1e-13)
+        try checkGradient({ x in
+            Self.loss(try Self.cpu.evaluate(skip.polynomial, batchSize: 4, inputs: x + [oneHot], indexing: indexing))
+        }, at: Array(inputs.prefix(2)))
     }
 
     @Test func float32MatchesFloat64() throws {

@@ -55,16 +55,29 @@ struct SharedBilinear {
     }
 
     /// `[1, weightCount]` weights, `[N, size_x]` features, `[N, n]` invariants to `[N, size_out]`.
+    ///
+    /// Invariant columns that are zero on every row (elements absent from the batch, with one-hot attributes)
+    /// contribute exactly zero, so they and their weight rows are left out of the product when the invariants need
+    /// no gradient: a 4-element model on water multiplies half as much.
     func apply(weight: Tensor, x: Tensor, invariants a: Tensor) throws -> Tensor {
         let n = x.shape[0]
+        let all = a.shape[1]
+        let values = a.requiresGrad ? [] : a.toArray()
+        let nonZero = (0..<all).filter { v in (0..<n).contains { values[$0 * all + v] != 0 } }
+        let used = a.requiresGrad || nonZero.isEmpty ? Array(0..<all) : nonZero
+        let usedIndex = Tensor(indices: used.map { Int32($0) })
+        let invariants = used.count == all ? a : try gather(a, indices: usedIndex, axis: 1)
         var blocks: [Tensor?] = Array(repeating: nil, count: outputSegments.count)
         for path in paths {
-            let (d, k) = (path.dimension, path.mulIn * path.invariants)
+            let (d, k) = (path.dimension, path.mulIn * used.count)
             let block = x.sliced(axis: 1, start: path.inputOffset, length: path.mulIn * d).reshaped([n, path.mulIn, 1, d])
-            let products = block * a.reshaped([n, 1, path.invariants, 1])  // [N, mul, n_el, d]
+            let products = block * invariants.reshaped([n, 1, used.count, 1])  // [N, mul, n_used, d]
             let rows = d == 1 ? products.reshaped([n, k]) : products.reshaped([n, k, d]).permuted([0, 2, 1]).reshaped([n * d, k])
-            let w = weight.sliced(axis: 1, start: path.weightOffset, length: k * path.mulOut)
-                .reshaped([k, path.mulOut]) * path.scale
+            var w = weight.sliced(axis: 1, start: path.weightOffset, length: path.mulIn * all * path.mulOut)
+            if used.count < all {
+                w = try gather(w.reshaped([path.mulIn, all, path.mulOut]), indices: usedIndex, axis: 1)
+            }
+            w = w.reshaped([k, path.mulOut]) * path.scale
             var y = matmul(rows, w)
             if d > 1 { y = y.reshaped([n, d, path.mulOut]).permuted([0, 2, 1]) }
             y = y.reshaped([n, path.mulOut * d])
