@@ -28,14 +28,7 @@ func runCUDAKernelsBenchmark(_ arguments: ArraySlice<String>) throws {
     for atoms in sizes {
         let graph = SyntheticGraph(atomCount: atoms, degree: 89, window: 256, seed: UInt64(atoms))
         let edges = graph.edgeCount
-        let receivers = try DeviceEdgeCSR(
-            context: context,
-            csr: EdgeCSR(rows: graph.receivers, gather: graph.senders, rowCount: atoms, gatherCount: atoms),
-            stream: stream)
-        let senders = try DeviceEdgeCSR(
-            context: context,
-            csr: EdgeCSR(rows: graph.senders, gather: graph.receivers, rowCount: atoms, gatherCount: atoms),
-            stream: stream)
+        let (receivers, senders) = try graph.deviceCSRs(context: context, stream: stream)
         let scalars: [KernelScalar] = atoms <= 4096 ? [.float32, .float64] : [.float32]
         for scalar in scalars {
             let s = scalar.byteSize

@@ -47,14 +47,7 @@ struct ConvolutionCheck {
         let context = buffers.context
         let stream = buffers.stream
         let (edges, atoms) = (graph.edgeCount, graph.atomCount)
-        let receivers = try DeviceEdgeCSR(
-            context: context,
-            csr: EdgeCSR(rows: graph.receivers, gather: graph.senders, rowCount: atoms, gatherCount: atoms),
-            stream: stream)
-        let senders = try DeviceEdgeCSR(
-            context: context,
-            csr: EdgeCSR(rows: graph.senders, gather: graph.receivers, rowCount: atoms, gatherCount: atoms),
-            stream: stream)
+        let (receivers, senders) = try graph.deviceCSRs(context: context, stream: stream)
         let weight = try buffers.upload(reference.inputs[0], scalar)
         let x1 = try buffers.upload(IrMulLayout.toIrMul(reference.inputs[1], operand: p.inputs[1]), scalar)
         let x2 = try buffers.upload(reference.inputs[2], scalar)

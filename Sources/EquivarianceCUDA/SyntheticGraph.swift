@@ -2,6 +2,9 @@
 // SyntheticGraph: seeded random edge lists shaped like MACE neighbour graphs (fixed mean degree, senders near the
 // receiver in atom order as after a spatial sort), in a shuffled order, for the kernel checks and benchmarks.
 
+import CUDA
+import Equivariance
+
 /// A directed edge list `sender → receiver` over `atomCount` atoms, in random order.
 public struct SyntheticGraph: Sendable {
     public let atomCount: Int
@@ -43,6 +46,22 @@ public struct SyntheticGraph: Sendable {
     }
 
     public var edgeCount: Int { senders.count }
+
+    /// The graph on the device as the conv kernels walk it: edges grouped by receiver (forward, d/dR, d/dSH) and by
+    /// sender (d/dx).
+    public func deviceCSRs(context: CUDAContext, stream: CUDAStream) throws
+        -> (receivers: DeviceEdgeCSR, senders: DeviceEdgeCSR)
+    {
+        let receiverCSR = try DeviceEdgeCSR(
+            context: context,
+            csr: EdgeCSR(rows: receivers, gather: senders, rowCount: atomCount, gatherCount: atomCount),
+            stream: stream)
+        let senderCSR = try DeviceEdgeCSR(
+            context: context,
+            csr: EdgeCSR(rows: senders, gather: receivers, rowCount: atomCount, gatherCount: atomCount),
+            stream: stream)
+        return (receiverCSR, senderCSR)
+    }
 }
 
 /// SplitMix64: seeded, reproducible random numbers.
