@@ -2,6 +2,7 @@
 // The `polynomials` benchmark: forward, backward and double backward of MACE's layer-2 conv_tp (gather + TP +
 // receiver sum) and symmetric contractions, CPUExecutor (Tensor op) against ReferenceExecutor.
 
+import Support
 import Equivariance
 import Foundation
 import Tensors
@@ -19,7 +20,7 @@ func runPolynomialBenchmark(_ arguments: ArraySlice<String>) throws {
     let repeats = option("--repeats").flatMap { Int($0) } ?? 10
     let referenceRepeats = arguments.contains("--no-reference") ? 0 : option("--reference-repeats").flatMap { Int($0) } ?? 2
     let dtype = option("--dtype") == "float32" ? DType.float32 : .float64
-    var generator = BenchmarkGenerator(state: 7)
+    var generator = SeededGenerator(seed: 7)
     var sender: [Int] = []
     var receiver: [Int] = []
     for node in 0..<atoms {
@@ -61,7 +62,7 @@ func runPolynomialBenchmark(_ arguments: ArraySlice<String>) throws {
 /// (gradients of ⟨v, gradients⟩ with respect to every input, through the recorded backward).
 private func measure(
     _ label: String, _ polynomial: EquivariantPolynomial, batch: Int, indexing: OperandIndexing, dtype: DType,
-    repeats: Int, referenceRepeats: Int, _ generator: inout BenchmarkGenerator
+    repeats: Int, referenceRepeats: Int, _ generator: inout SeededGenerator
 ) throws {
     let all = Array(polynomial.inputs.indices)
     let backward = try polynomial.backward(withRespectTo: all)
@@ -72,7 +73,7 @@ private func measure(
 
     func random(_ operands: [PolynomialOperand], _ rules: [BatchIndexing]) -> [[Double]] {
         zip(operands, rules).map { operand, rule in
-            (0..<(operand.size * rule.rowCount(batchSize: batch))).map { _ in generator.uniform() }
+            (0..<(operand.size * rule.rowCount(batchSize: batch))).map { _ in Double.random(in: -1..<1, using: &generator) }
         }
     }
     let x = random(polynomial.inputs, indexing.inputs)
@@ -151,20 +152,4 @@ private func report(_ label: String, _ pass: String, _ executor: String, _ times
     let gflop = Double(flops) * 1e-9
     print(String(format: "| %@ | %@ | %@ | %.2f | %.2f..%.2f | %.3f | %.2f |", label, pass, executor, median, low, high,
                  gflop, gflop / (median * 1e-3)))
-}
-
-/// SplitMix64 for reproducible benchmark inputs.
-private struct BenchmarkGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-52 - 1 }
 }

@@ -2,6 +2,7 @@
 // ContractionCheck: the symmetric contraction forward and input gradient on the GPU (monomial form, element
 // coefficients pre-contracted on the host) against the float64 ReferenceExecutor of the descriptor's polynomial.
 
+import Support
 import CUDA
 import Equivariance
 
@@ -20,7 +21,7 @@ struct ContractionCheck {
         let table: [Double]
     }
 
-    func reference(_ generator: inout SplitMix64) throws -> Reference {
+    func reference(_ generator: inout SeededGenerator) throws -> Reference {
         let p = descriptor.polynomial
         let elementCount = descriptor.elementCount
         let elements = (0..<nodes).map { _ in Int.random(in: 0..<elementCount, using: &generator) }

@@ -2,6 +2,7 @@
 // ConvolutionCheck: one graph's conv_tp forward, backward and sender backward on the GPU against the float64
 // ReferenceExecutor with gather/scatter indexing (edges unsorted; the kernels walk the CSRs built here).
 
+import Support
 import CUDA
 import Equivariance
 
@@ -21,7 +22,7 @@ struct ConvolutionCheck {
 
     private var polynomial: EquivariantPolynomial { kernels.source.forwardPolynomial }
 
-    func reference(_ generator: inout SplitMix64) throws -> Reference {
+    func reference(_ generator: inout SeededGenerator) throws -> Reference {
         let (edges, atoms) = (graph.edgeCount, graph.atomCount)
         let p = polynomial
         let inputs = [

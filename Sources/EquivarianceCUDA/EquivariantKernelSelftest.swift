@@ -2,6 +2,7 @@
 // The "equivariant kernels" group of `swiftmace selftest --device cuda`: the generated conv_tp and symmetric
 // contraction kernels against the float64 ReferenceExecutor on fresh random inputs, float32 and float64.
 
+import Support
 import CUDA
 import Equivariance
 import Foundation
@@ -40,7 +41,7 @@ public enum EquivariantKernelSelftest {
             results.append(result)
             report(result)
         }
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         var conv: ConvolutionKernels?
         var contraction: SymmetricContractionKernels?
         var contractionDescriptor: SymmetricContractionDescriptor?

@@ -2,6 +2,7 @@
 // SyntheticGraph: seeded random edge lists shaped like MACE neighbour graphs (fixed mean degree, senders near the
 // receiver in atom order as after a spatial sort), in a shuffled order, for the kernel checks and benchmarks.
 
+import Support
 import CUDA
 import Equivariance
 
@@ -20,7 +21,7 @@ public struct SyntheticGraph: Sendable {
     ///     (offset by one) sends none.
     ///   - seed: the random stream.
     public init(atomCount: Int, degree: Int, window: Int, lonelyEvery: Int = 0, seed: UInt64) {
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         var senders: [Int] = []
         var receivers: [Int] = []
         let spread = max(degree / 8, 0)
@@ -61,25 +62,5 @@ public struct SyntheticGraph: Sendable {
             csr: EdgeCSR(rows: senders, gather: receivers, rowCount: atomCount, gatherCount: atomCount),
             stream: stream)
         return (receiverCSR, senderCSR)
-    }
-}
-
-/// SplitMix64: seeded, reproducible random numbers.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// `count` values uniform in `range`.
-    public mutating func doubles(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
-        (0..<count).map { _ in Double.random(in: range, using: &self) }
     }
 }

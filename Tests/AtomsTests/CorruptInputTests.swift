@@ -2,6 +2,7 @@
 // Corrupt-input property test: real data files truncated and damaged at many seeded random places must give an
 // AtomsError (or, where the damage leaves a valid file, a result) — never a crash, a trap or a hang.
 
+import Support
 import Foundation
 import Testing
 import TestSupport

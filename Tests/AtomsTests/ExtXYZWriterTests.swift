@@ -3,6 +3,7 @@
 // With SWIFTMACE_WRITE_FIXTURES=1 the round-trip test also writes Tests/Fixtures/atoms/extxyz/written/, which
 // tools/fixtures/check_extxyz_roundtrip.py reads back with ASE.
 
+import Support
 import Foundation
 import Testing
 
@@ -67,7 +68,7 @@ import TestSupport
     }
 
     @Test func everyNumberRoundTripsBitForBit() throws {
-        var generator = SplitMix64(seed: 20_240_611)
+        var generator = SeededGenerator(seed: 20_240_611)
         var configuration = water
         func next() -> Double { Double(bitPattern: generator.next() & 0x3FEF_FFFF_FFFF_FFFF) * 37 - 11 }
         configuration.positions = (0..<3).map { _ in SIMD3(next(), next(), next()) }
@@ -150,18 +151,5 @@ import TestSupport
         try ExtXYZWriter.write([water], to: path)
         try ExtXYZWriter.write([water, water], to: path)
         #expect(try ExtXYZReader.read(contentsOf: URL(fileURLWithPath: path)) == [water, water])
-    }
-}
-
-/// A small seeded generator (SplitMix64) so random cases are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

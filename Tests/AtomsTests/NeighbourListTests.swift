@@ -2,6 +2,7 @@
 // Tests of NeighbourList: the cell-list search against a brute force over all pairs and images, mace-torch
 // (matscipy) fixtures, edge properties, input errors and neighbour counts.
 
+import Support
 import Foundation
 import TestSupport
 import Testing

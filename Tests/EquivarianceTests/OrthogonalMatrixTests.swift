@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
 // Tests of OrthogonalMatrix: validation, axis–angle rotations, products and seeded random O(3) elements.
 
+import Support
 import Testing
 import TestSupport
 

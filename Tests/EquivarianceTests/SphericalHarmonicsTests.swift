@@ -2,6 +2,7 @@
 // Tests of the real spherical harmonics: e3nn 0.4.4 fixtures, MACE.md §2.5, orthonormality, equivariance with
 // parity, and the gradient against central finite differences.
 
+import Support
 import Testing
 import TestSupport
 

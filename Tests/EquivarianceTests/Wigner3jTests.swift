@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
 // Tests of Wigner 3j against e3nn 0.4.4 (fixture wigner_3j.json), MACE.md §3.2 values, norm and invariance.
 
+import Support
 import Testing
 import TestSupport
 

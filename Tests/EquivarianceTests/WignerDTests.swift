@@ -2,6 +2,7 @@
 // Tests of Wigner D matrices: e3nn 0.4.4 `Irrep.D_from_matrix` fixtures, D¹ = R, homomorphism, orthogonality,
 // parity, and the block-diagonal Irreps matrix.
 
+import Support
 import Testing
 import TestSupport
 

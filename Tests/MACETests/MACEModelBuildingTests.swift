@@ -3,6 +3,7 @@
 // (Tests/Fixtures/training/ethanol12_initial.safetensors): same parameter names and shapes, same buffers (U matrices
 // from UMatrix.generate, Bessel weights, E0s, scale/shift), and, given mace's weights, the same energies and forces.
 
+import Support
 import Atoms
 import Equivariance
 import Foundation

@@ -2,6 +2,7 @@
 // Physical properties of the model, independent of the fixtures' reference numbers: O(3), translation and
 // permutation symmetry, periodic images, forces and stress as derivatives of the energy, float32 accuracy.
 
+import Support
 import Atoms
 import Equivariance
 import MACE

@@ -2,6 +2,7 @@
 // The self-test checks that need no GPU: SHA-256 vectors, kernel cache keys and files (with a stand-in compiler),
 // allocator accounting over host memory, and the CPU matmul the GPU GEMMs are compared with.
 
+import Support
 import Foundation
 import Tensors
 
@@ -91,7 +92,7 @@ public enum CPUSelftest {
     }
 
     private static func checkCPUMatmul() throws -> (Bool, String) {
-        var generator = SelftestGenerator(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         let (m, n, k) = (5, 4, 3)
         let a = generator.doubles(m * k)
         let b = generator.doubles(k * n)

@@ -2,6 +2,7 @@
 // GPU self-test checks of cuBLAS GEMM: each data/compute type against a float64 Tensors matmul of the same
 // (rounded) inputs, with the bound of that precision; outputs are poisoned with NaN first.
 
+import Support
 import Tensors
 
 /// One GEMM configuration to check.
@@ -40,7 +41,7 @@ struct GEMMChecks {
                  computeType: .float32, transposeA: false, transposeB: false, batch: 1, bound: 1e-5),
     ]
 
-    func check(_ gemmCase: GEMMCase, _ generator: inout SelftestGenerator) throws -> (Bool, String) {
+    func check(_ gemmCase: GEMMCase, _ generator: inout SeededGenerator) throws -> (Bool, String) {
         let (m, n, k) = gemmCase.batch == 1 ? (193, 161, 255) : (64, 48, 96)
         let batch = gemmCase.batch
         // TF32 rounds inside the GEMM, so its reference uses the float32 inputs; other types round here.

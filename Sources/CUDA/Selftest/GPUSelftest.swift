@@ -2,6 +2,7 @@
 // The GPU self-test: device info, NVRTC compile and cache hits, proof kernels against the CPU (Tensors), cuBLAS
 // GEMM per dtype against float64 references, graph replay against direct launches, allocator peak accounting.
 
+import Support
 import Foundation
 import Tensors
 
@@ -15,7 +16,7 @@ public enum GPUSelftest {
         report: @escaping (SelftestResult) -> Void
     ) -> [SelftestResult] {
         var run = SelftestRun(report: report)
-        var generator = SelftestGenerator(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         run.check("device") { (true, "\(context.device); seed \(seed)") }
         let folder = NSTemporaryDirectory() + "swiftmace-selftest-kernels-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }

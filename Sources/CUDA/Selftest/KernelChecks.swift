@@ -2,6 +2,7 @@
 // GPU self-test checks of the proof kernels: results against Tensors on the CPU, bitwise determinism, graph replay
 // against direct launches, event timing and allocator accounting.
 
+import Support
 import Tensors
 
 /// Checks of the proof kernels on one stream.
@@ -33,7 +34,7 @@ struct KernelChecks {
 
     func bound(_ precision: ProofPrecision) -> Double { precision == .float32 ? 1e-6 : 1e-14 }
 
-    func axpy(_ precision: ProofPrecision, _ generator: inout SelftestGenerator) throws -> (Bool, String) {
+    func axpy(_ precision: ProofPrecision, _ generator: inout SeededGenerator) throws -> (Bool, String) {
         let count = 1_000_003
         let a = 0.75
         let x = generator.doubles(count)
@@ -48,7 +49,7 @@ struct KernelChecks {
             + "≤ \(SelftestMath.scientific(bound(precision)))")
     }
 
-    func silu(_ precision: ProofPrecision, _ generator: inout SelftestGenerator) throws -> (Bool, String) {
+    func silu(_ precision: ProofPrecision, _ generator: inout SeededGenerator) throws -> (Bool, String) {
         let count = 100_003
         let x = generator.doubles(count, in: -8...8)
         let dy = generator.doubles(count)
@@ -72,7 +73,7 @@ struct KernelChecks {
             + "\(SelftestMath.scientific(backwardError)) ≤ \(SelftestMath.scientific(bound(precision)))")
     }
 
-    func blockSum(_ generator: inout SelftestGenerator) throws -> (Bool, String) {
+    func blockSum(_ generator: inout SeededGenerator) throws -> (Bool, String) {
         let count = 3_000_017
         let values = generator.doubles(count, in: -0.5...1.5)
         let blocks = 4 * context.device.multiprocessorCount
@@ -93,7 +94,7 @@ struct KernelChecks {
             + "relative error vs Tensors sum \(SelftestMath.scientific(error)) ≤ 1e-12")
     }
 
-    func graphReplay(_ generator: inout SelftestGenerator) throws -> (Bool, String) {
+    func graphReplay(_ generator: inout SeededGenerator) throws -> (Bool, String) {
         let count = 100_003
         let x = try upload(generator.doubles(count), .float32)
         let initial = generator.doubles(count)

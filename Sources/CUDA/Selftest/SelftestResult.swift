@@ -68,23 +68,3 @@ enum SelftestMath {
     /// The Float a bfloat16 bit pattern stands for.
     static func float(bfloat16Bits bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
 }
-
-/// SplitMix64: fresh inputs per run (seeded from the clock), with the seed printed so a failure can be repeated.
-struct SelftestGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// `count` values uniform in `range`.
-    mutating func doubles(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
-        (0..<count).map { _ in Double.random(in: range, using: &self) }
-    }
-}

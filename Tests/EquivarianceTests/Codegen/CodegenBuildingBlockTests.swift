@@ -2,6 +2,7 @@
 // Pieces of the CUDA code generator that need no GPU: exact hexadecimal literals, the CSR builder, the ir_mul
 // layout, the monomial form of the symmetric contraction against the reference executor, and refusals.
 
+import Support
 @testable import Equivariance
 import Testing
 
@@ -100,18 +101,5 @@ import Testing
                 + "shared by the operands that have one (uniform 1d)")) {
             try GraphKernelGenerator(linear.polynomial, name: "linear", inputRoles: [.edge, .row], outputRoles: [.row])
         }
-    }
-}
-
-/// SplitMix64 for reproducible test inputs.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

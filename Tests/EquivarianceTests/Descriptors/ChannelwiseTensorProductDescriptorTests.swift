@@ -2,6 +2,7 @@
 // Tests of ChannelwiseTensorProductDescriptor: mace's tp_out_irreps_with_instructions and conv_tp (MACE.md §6.2,
 // Appendix A), the default layer-2 slot table, equivariance, derivatives.
 
+import Support
 import Testing
 import TestSupport
 

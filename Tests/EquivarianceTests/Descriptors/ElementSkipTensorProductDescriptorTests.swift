@@ -2,6 +2,7 @@
 // Tests of ElementSkipTensorProductDescriptor: e3nn FullyConnectedTensorProduct with a one-hot second input
 // (MACE.md §5.3, Appendix A fctp_onehot), equivariance, derivatives.
 
+import Support
 import Testing
 import TestSupport
 

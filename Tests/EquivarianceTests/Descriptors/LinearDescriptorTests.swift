@@ -2,6 +2,7 @@
 // Tests of LinearDescriptor: e3nn Linear formula (MACE.md Appendix A), instruction order and path weights,
 // equivariance, derivatives.
 
+import Support
 import Testing
 import TestSupport
 

@@ -3,6 +3,7 @@
 // equivariance, derivatives with the repeated x, external U buffers, and mace-torch's recorded product-block
 // outputs (symmetric contraction + linear + skip) of the fixture models.
 
+import Support
 import Testing
 import TestSupport
 

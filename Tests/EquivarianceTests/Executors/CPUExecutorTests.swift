@@ -2,6 +2,7 @@
 // Tests of CPUExecutor against ReferenceExecutor on every builder, their backward and double backward
 // polynomials, gather/scatter indexing (unsorted, empty rows, empty batch), Float32, and errors.
 
+import Support
 import Testing
 import TestSupport
 

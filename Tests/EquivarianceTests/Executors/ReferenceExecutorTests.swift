@@ -2,6 +2,7 @@
 // Tests of ReferenceExecutor: the conv's sender gather and receiver scatter against explicit per-edge loops,
 // shared weights, backward through the indexing (gather ↔ scatter), and buffer-size errors.
 
+import Support
 import Testing
 import TestSupport
 

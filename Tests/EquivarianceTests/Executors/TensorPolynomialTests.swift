@@ -3,6 +3,7 @@
 // and the symmetric contraction against finite differences, the skip TP with an absent element, Float32 against
 // Float64, equivariance, errors.
 
+import Support
 import Tensors
 import Testing
 import TestSupport

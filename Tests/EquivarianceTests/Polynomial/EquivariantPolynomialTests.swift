@@ -2,6 +2,7 @@
 // Tests of EquivariantPolynomial: validation messages, Codable round trip, printing, FLOP count against a hand
 // count, and the transpose rewrite.
 
+import Support
 import Foundation
 import Testing
 import TestSupport

@@ -2,6 +2,7 @@
 // Shared checks for polynomial tests: random inputs, O(3) equivariance f(D x) = D f(x), and first and second
 // derivatives of the rewritten polynomials against central finite differences.
 
+import Support
 import Testing
 import TestSupport
 

@@ -1,6 +1,6 @@
 // SwiftMACE, MIT licence.
-// SeededGenerator: a small deterministic random number generator (SplitMix64) for property tests, so a
-// failing case can be replayed from the seed it prints.
+// SeededGenerator: a small deterministic random number generator (SplitMix64) for property tests, GPU self-checks
+// and benchmarks, so a failing case can be replayed from the seed it prints.
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a fast 64-bit generator whose whole state is one counter.
 ///
@@ -25,6 +25,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 }
 
 extension SeededGenerator {
+    /// `count` values uniform in `range`.
+    public mutating func doubles(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
+        (0..<count).map { _ in Double.random(in: range, using: &self) }
+    }
+
     /// A uniformly random unit vector (rejection sampling in the unit ball).
     public mutating func unitVector() -> SIMD3<Double> {
         while true {
