@@ -3,28 +3,31 @@
 # rMD17 accuracy and speed comparison: trains mace-torch (mace_run_train) and SwiftMACE (swiftmace train) with the
 # same YAML (examples/rmd17_<molecule>.yaml) on the same extended XYZ files, on CPU, and prints one table.
 #
-# Usage: Benchmarks/baselines/compare_training.sh MOLECULE [--epochs N] [--configs N] [--threads N]
+# Usage: Benchmarks/baselines/compare_training.sh MOLECULE [--epochs N] [--configs N] [--threads N] [--only TOOL]
 #   MOLECULE      ethanol or aspirin (any molecule with an examples/rmd17_<molecule>.yaml)
 #   --epochs N    override max_num_epochs (stage two then starts at mace's default max(1, N // 4 * 3))
 #   --configs N   smoke test: only the first N configurations of the train and test files
 #   --threads N   torch threads (default 2); both tools run pinned to cores 0..N-1 (SwiftMACE uses every core it
 #                 may run on)
+#   --only TOOL   run only mace or swiftmace (the other tool's earlier output is kept and reported); for accuracy
+#                 runs made at different times: their per-epoch times are only comparable on an idle machine
 # RMD17_DATA=DIR  folder of the rMD17 npz files (default /work/shared/data/rmd17, else data/rmd17, which holds
 #                 only ethanol)
 # Output (not committed): .build/rmd17/*.xyz (the converted data), .build/compare/<molecule>/{mace,swiftmace}/
 # (each tool's work_dir; stdout.log there is the time-stamped output the table is read from).
 set -euo pipefail
 
-usage() { sed -n '6,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 [[ $# -ge 1 ]] || usage
 molecule=$1; shift
-epochs="" configs="" threads=2
+epochs="" configs="" threads=2 only=""
 while [[ $# -gt 0 ]]; do
     case $1 in
         --epochs) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; epochs=$2; shift 2 ;;
         --configs) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; configs=$2; shift 2 ;;
         --threads) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; threads=$2; shift 2 ;;
+        --only) [[ $# -ge 2 && $2 =~ ^(mace|swiftmace)$ ]] || usage; only=$2; shift 2 ;;
         *) usage ;;
     esac
 done
@@ -51,23 +54,30 @@ pin=()
 if command -v taskset >/dev/null; then pin=(taskset -c "0-$((threads - 1))"); fi
 echo "cores: $(nproc) available; torch threads $threads; pinned: ${pin[*]:-no}; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# SwiftMACE is built before anything is timed.
-swift build -c release --product swiftmace 2>&1 | tail -3
-swiftmace=$(swift build -c release --show-bin-path)/swiftmace
-
-rm -rf "$out/mace" "$out/swiftmace"
-mkdir -p "$out/mace" "$out/swiftmace"
+runs() { [[ -z $only || $only == "$1" ]]; }
 
 # mace-torch 0.3.16 reads the same YAML through its --config (configargparse); --plot False skips its matplotlib
 # plots (a re-evaluation of every set that SwiftMACE does not do).
+if runs mace; then
+rm -rf "$out/mace"; mkdir -p "$out/mace"
 echo "== mace-torch ($(python3 -c 'import mace; print(mace.__version__)'))"
 OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads python3 $here/compare_training.py run "$out/mace/stdout.log" -- \
     "${pin[@]}" python3 -c "import sys, torch; torch.set_num_threads($threads); sys.argv[0] = 'mace_run_train'; \
 from mace.cli.run_train import main; main()" \
     --config "$config" --work_dir "$out/mace" --device cpu --plot False "${overrides[@]}" || true
+fi
 
+if runs swiftmace; then
+# Built before anything is timed, for this machine's vector unit as compare_cpu.py does (256-bit vectors and fused
+# multiply-add in the matmul micro-kernel; mace-torch's MKL picks its kernels for the CPU at run time too).
+scratch=.build/native
+flags=(-Xswiftc -target-cpu -Xswiftc haswell -Xcc -march=haswell -Xswiftc -DSWIFTMACE_FMA)
+swift build -c release --product swiftmace --scratch-path $scratch "${flags[@]}" 2>&1 | tail -3
+swiftmace=$(swift build -c release --scratch-path $scratch "${flags[@]}" --show-bin-path)/swiftmace
+rm -rf "$out/swiftmace"; mkdir -p "$out/swiftmace"
 echo "== SwiftMACE"
 python3 $here/compare_training.py run "$out/swiftmace/stdout.log" -- \
     "${pin[@]}" "$swiftmace" train --config "$config" --work_dir "$out/swiftmace" "${overrides[@]}" || true
+fi
 
 python3 $here/compare_training.py report "$out"
