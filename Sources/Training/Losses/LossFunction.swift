@@ -47,56 +47,63 @@ public struct LossFunction: Sendable, Equatable, Codable {
     }
 
     /// The scalar loss of one batch; differentiable with respect to the predictions.
+    /// - Parameter counts: what the means divide by: nil for `labels`' own counts; the whole batch's counts when
+    ///   `labels` is one shard of it, so that the shards' losses add up to the batch's loss.
     /// - Throws: `TrainingError.invalidData` when a term needs a prediction the model did not make.
-    public func callAsFunction(_ predictions: Predictions, _ labels: LabelBatch) throws -> Tensor {
+    public func callAsFunction(_ predictions: Predictions, _ labels: LabelBatch, counts: LossCounts? = nil) throws
+        -> Tensor
+    {
+        let counts = counts ?? LossCounts(labels)
         switch kind {
         case .weighted:
-            return try energyTerm(predictions, labels) * energyWeight + forcesTerm(predictions, labels) * forcesWeight
+            return try energyTerm(predictions, labels, counts) * energyWeight + forcesTerm(predictions, labels, counts) * forcesWeight
         case .ef:
-            return try energyTerm(predictions, labels) + forcesTerm(predictions, labels)
+            return try energyTerm(predictions, labels, counts) + forcesTerm(predictions, labels, counts)
         case .forcesOnly:
-            return try forcesTerm(predictions, labels) * forcesWeight
+            return try forcesTerm(predictions, labels, counts) * forcesWeight
         case .stress:
-            return try energyTerm(predictions, labels) * energyWeight + forcesTerm(predictions, labels) * forcesWeight
-                + stressTerm(predictions, labels) * stressWeight
+            return try energyTerm(predictions, labels, counts) * energyWeight + forcesTerm(predictions, labels, counts) * forcesWeight
+                + stressTerm(predictions, labels, counts) * stressWeight
         case .virials:
-            return try energyTerm(predictions, labels) * energyWeight + forcesTerm(predictions, labels) * forcesWeight
-                + virialsTerm(predictions, labels) * virialsWeight
+            return try energyTerm(predictions, labels, counts) * energyWeight + forcesTerm(predictions, labels, counts) * forcesWeight
+                + virialsTerm(predictions, labels, counts) * virialsWeight
         case .huber:
             let energy = huber(predictions.energies / labels.numAtomsTensor, labels.energies / labels.numAtomsTensor)
             let forces = huber(try required(predictions.forces, "forces"), labels.forces)
             let stress = huber(try required(predictions.stress, "stress"), labels.stress)
-            return energy.mean() * energyWeight + forces.mean() * forcesWeight + stress.mean() * stressWeight
+            return energy.sum() / Double(counts.graphs) * energyWeight
+                + forces.sum() / Double(3 * counts.atoms) * forcesWeight
+                + stress.sum() / Double(9 * counts.graphs) * stressWeight
         }
     }
 
     /// mean_b[w_b w^E_b ((E_b − Ê_b)/N_b)²] (`weighted_mean_squared_error_energy`).
-    func energyTerm(_ predictions: Predictions, _ labels: LabelBatch) -> Tensor {
+    func energyTerm(_ predictions: Predictions, _ labels: LabelBatch, _ counts: LossCounts) -> Tensor {
         let error = (labels.energies - predictions.energies) / labels.numAtomsTensor
-        return (labels.weights * labels.energyWeights * error.squared()).mean()
+        return (labels.weights * labels.energyWeights * error.squared()).sum() / Double(counts.graphs)
     }
 
     /// mean over atoms and components of w w^F (F − F̂)² (`mean_squared_error_forces`).
-    func forcesTerm(_ predictions: Predictions, _ labels: LabelBatch) throws -> Tensor {
+    func forcesTerm(_ predictions: Predictions, _ labels: LabelBatch, _ counts: LossCounts) throws -> Tensor {
         let forces = try required(predictions.forces, "forces")
         let weight = try labels.perAtom(labels.weights * labels.forcesWeights)
-        return (weight * (labels.forces - forces).squared()).mean()
+        return (weight * (labels.forces - forces).squared()).sum() / Double(3 * counts.atoms)
     }
 
     /// mean of w w^S (σ − σ̂)² (`weighted_mean_squared_stress`).
-    func stressTerm(_ predictions: Predictions, _ labels: LabelBatch) throws -> Tensor {
+    func stressTerm(_ predictions: Predictions, _ labels: LabelBatch, _ counts: LossCounts) throws -> Tensor {
         let stress = try required(predictions.stress, "stress")
         let weight = (labels.weights * labels.stressWeights).reshaped([labels.numAtoms.count, 1, 1])
-        return (weight * (labels.stress - stress).squared()).mean()
+        return (weight * (labels.stress - stress).squared()).sum() / Double(9 * counts.graphs)
     }
 
     /// mean of w w^V ((V − V̂)/N)² (`weighted_mean_squared_virials`).
-    func virialsTerm(_ predictions: Predictions, _ labels: LabelBatch) throws -> Tensor {
+    func virialsTerm(_ predictions: Predictions, _ labels: LabelBatch, _ counts: LossCounts) throws -> Tensor {
         let virials = try required(predictions.virials, "virials")
         let graphs = labels.numAtoms.count
         let weight = (labels.weights * labels.virialsWeights).reshaped([graphs, 1, 1])
         let error = (labels.virials - virials) / labels.numAtomsTensor.reshaped([graphs, 1, 1])
-        return (weight * error.squared()).mean()
+        return (weight * error.squared()).sum() / Double(9 * counts.graphs)
     }
 
     /// torch `huber_loss(reduction="none")`: ½d² where |d| < δ, else δ(|d| − ½δ).
@@ -113,5 +120,22 @@ public struct LossFunction: Sendable, Equatable, Codable {
             throw TrainingError.invalidData("loss '\(kind.rawValue)' needs \(name) predictions; the model made none")
         }
         return tensor
+    }
+}
+
+/// What a loss's means divide by: configurations and atoms of the batch (a shard's loss divides by the whole
+/// batch's counts, so the shards' losses and gradients add up to the batch's).
+public struct LossCounts: Sendable, Equatable {
+    public var graphs: Int
+    public var atoms: Int
+
+    public init(graphs: Int, atoms: Int) {
+        self.graphs = graphs
+        self.atoms = atoms
+    }
+
+    /// The counts of `labels` itself.
+    public init(_ labels: LabelBatch) {
+        self.init(graphs: labels.numAtoms.count, atoms: labels.numAtoms.reduce(0, +))
     }
 }

@@ -121,9 +121,12 @@ public struct Trainer {
                     return Outcome(epochsRun: epochsRun, modelPaths: [], tables: [], interrupted: true)
                 }
                 let batch = try TrainingBatch(configurations: order[(step * size)..<((step + 1) * size)].map { data.train[$0] },
-                                              model: model, configTypeWeights: options.configTypeWeights)
+                                              model: model, configTypeWeights: options.configTypeWeights,
+                                              shardCount: cpuCoreCount)
                 let result = try TrainingStep.take(model: &model, optimizer: &state.optimizer, ema: &state.ema,
-                                                   maxGradNorm: options.clipGrad) { try batch.loss(of: $0, lossFunction) }
+                                                   maxGradNorm: options.clipGrad, shards: batch.shards.count) {
+                    try batch.loss(of: $0, lossFunction, shard: $1)
+                }
                 guard result.loss.isFinite, result.gradientNorm.isFinite else {
                     throw TrainingError.invalidData(
                         "training stopped: the loss is \(Self.text(result.loss)) (gradient norm \(Self.text(result.gradientNorm))) at epoch \(epoch), "
@@ -178,7 +181,7 @@ public struct Trainer {
     func batches(_ configurations: [Configuration], size: Int, model: MACEModel) throws -> [TrainingBatch] {
         try stride(from: 0, to: configurations.count, by: max(1, size)).map {
             try TrainingBatch(configurations: Array(configurations[$0..<min($0 + size, configurations.count)]), model: model,
-                              configTypeWeights: options.configTypeWeights)
+                              configTypeWeights: options.configTypeWeights, shardCount: cpuCoreCount)
         }
     }
 

@@ -2,6 +2,8 @@
 // The CPU executor's loops over a CPUPlan: layout transposes, per-output passes scheduled by the output's
 // indexing (items, receiver-sorted rows, or fixed chunks summed in order), and the per-item path kernels.
 
+import Tensors
+
 /// Item → row of one operand buffer, read through the index without materialising a gathered copy.
 struct OperandRows<T> {
     let base: UnsafeMutablePointer<T>
@@ -151,7 +153,7 @@ struct FlatMerged<T> {
             }
         }
         if usedRows.count > 1 && merged.contributionKey.count * merged.extent >= 1 << 14 {
-            CPUParallel.perform(usedRows.count, work)
+            Parallel.perform(iterations: usedRows.count, work)
         } else {
             for index in usedRows.indices { work(index) }
         }
@@ -441,7 +443,7 @@ enum CPUKernels {
     ) {
         switch rule {
         case .batched:
-            CPUParallel.forEachChunk(batchSize, workPerItem: work) { range in
+            Parallel.forEachChunk(batchSize, workPerItem: work, minimumWork: 1 << 16) { range in
                 let scratch = kernel.makeScratch()
                 defer { scratch.deallocate() }
                 for item in range { kernel.add(item: item, into: out + item * size, scratch) }
@@ -454,7 +456,7 @@ enum CPUKernels {
             let segments = RowSegments(index: index, rows: rows)
             segments.start.withUnsafeBufferPointer { start in
                 segments.items.withUnsafeBufferPointer { items in
-                    CPUParallel.forEachChunk(rows, workPerItem: work * max(1, batchSize / max(rows, 1))) { range in
+                    Parallel.forEachChunk(rows, workPerItem: work * max(1, batchSize / max(rows, 1)), minimumWork: 1 << 16) { range in
                         let scratch = kernel.makeScratch()
                         defer { scratch.deallocate() }
                         for row in range {
@@ -482,7 +484,7 @@ enum CPUKernels {
         let partials = UnsafeMutablePointer<T>.allocate(capacity: chunks * block)
         partials.initialize(repeating: 0, count: chunks * block)
         defer { partials.deallocate() }
-        CPUParallel.perform(chunks) { chunk in
+        Parallel.perform(iterations: chunks) { chunk in
             let scratch = kernel.makeScratch()
             defer { scratch.deallocate() }
             for item in (batchSize * chunk / chunks)..<(batchSize * (chunk + 1) / chunks) {
@@ -501,7 +503,7 @@ enum CPUKernels {
     ) {
         let offsets = PolynomialOperand(name: "", segments: segments).segmentOffsets
         let size = segments.reduce(0) { $0 + $1.reduce(1, *) }
-        CPUParallel.forEachChunk(rows, workPerItem: size) { range in
+        Parallel.forEachChunk(rows, workPerItem: size, minimumWork: 1 << 16) { range in
             for row in range {
                 let from = source + row * size
                 let to = destination + row * size
