@@ -3,7 +3,7 @@
 # rMD17 accuracy and speed comparison: trains mace-torch (mace_run_train) and SwiftMACE (swiftmace train) with the
 # same YAML (examples/rmd17_<molecule>.yaml) on the same extended XYZ files, on CPU, and prints one table.
 #
-# Usage: Benchmarks/baselines/compare_training.sh MOLECULE [--epochs N] [--configs N] [--threads N] [--only TOOL]
+# Usage: Benchmarks/baselines/compare_training.sh MOLECULE [--epochs N] [--configs N] [--threads N] [--only TOOL] [--tag NAME] [--unpinned]
 #   MOLECULE      ethanol or aspirin (any molecule with an examples/rmd17_<molecule>.yaml)
 #   --epochs N    override max_num_epochs (stage two then starts at mace's default max(1, N // 4 * 3))
 #   --configs N   smoke test: only the first N configurations of the train and test files
@@ -11,23 +11,27 @@
 #                 may run on)
 #   --only TOOL   run only mace or swiftmace (the other tool's earlier output is kept and reported); for accuracy
 #                 runs made at different times: their per-epoch times are only comparable on an idle machine
+#   --tag NAME    output in .build/compare/MOLECULE-NAME instead (e.g. short timing runs beside full accuracy runs)
+#   --unpinned    no taskset: for accuracy runs that share the machine (their times are not comparable)
 # RMD17_DATA=DIR  folder of the rMD17 npz files (default /work/shared/data/rmd17, else data/rmd17, which holds
 #                 only ethanol)
-# Output (not committed): .build/rmd17/*.xyz (the converted data), .build/compare/<molecule>/{mace,swiftmace}/
+# Output (not committed): .build/rmd17/*.xyz (the converted data), .build/compare/<molecule>[-tag]/{mace,swiftmace}/
 # (each tool's work_dir; stdout.log there is the time-stamped output the table is read from).
 set -euo pipefail
 
-usage() { sed -n '6,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '6,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 [[ $# -ge 1 ]] || usage
 molecule=$1; shift
-epochs="" configs="" threads=2 only=""
+epochs="" configs="" threads=2 only="" tag="" pinned=1
 while [[ $# -gt 0 ]]; do
     case $1 in
         --epochs) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; epochs=$2; shift 2 ;;
         --configs) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; configs=$2; shift 2 ;;
         --threads) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; threads=$2; shift 2 ;;
         --only) [[ $# -ge 2 && $2 =~ ^(mace|swiftmace)$ ]] || usage; only=$2; shift 2 ;;
+        --tag) [[ $# -ge 2 && $2 =~ ^[A-Za-z0-9_-]+$ ]] || usage; tag=$2; shift 2 ;;
+        --unpinned) pinned=0; shift ;;
         *) usage ;;
     esac
 done
@@ -37,7 +41,7 @@ cd "$root"
 config=examples/rmd17_${molecule}.yaml
 [[ -f $config ]] || { echo "$config: not found" >&2; exit 2; }
 here=Benchmarks/baselines
-out=.build/compare/$molecule
+out=.build/compare/$molecule${tag:+-$tag}
 
 # The data: the full split 01 files named in the YAML, or the first N configurations of each for smoke tests.
 overrides=()
@@ -51,7 +55,7 @@ fi
 [[ -n $epochs ]] && overrides+=(--max_num_epochs "$epochs")
 
 pin=()
-if command -v taskset >/dev/null; then pin=(taskset -c "0-$((threads - 1))"); fi
+if [[ $pinned == 1 ]] && command -v taskset >/dev/null; then pin=(taskset -c "0-$((threads - 1))"); fi
 echo "cores: $(nproc) available; torch threads $threads; pinned: ${pin[*]:-no}; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 runs() { [[ -z $only || $only == "$1" ]]; }
