@@ -1,0 +1,133 @@
+// SwiftMACE, MIT licence.
+// CUDAMACEModel: a loaded MACEModel on the GPU: weights uploaded once, kernels generated and compiled once, and
+// energy + forces of batch graphs by an explicit forward and a hand-written reverse pass w.r.t. positions.
+
+import Atoms
+import CUDA
+import Equivariance
+import EquivarianceCUDA
+import MACE
+
+/// A MACE model evaluated on one CUDA device, in the model's dtype (float32 or float64), on one stream.
+///
+/// ```swift
+/// let gpu = try CUDAMACEModel(model: try MACEModel(contentsOf: url, dtype: .float32), context: .shared())
+/// let outputs = try gpu.evaluate(configurations)   // energies, node energies, forces
+/// ```
+/// Supports MACE and ScaleShiftMACE with residual and plain interaction blocks, max_ell ≤ 3, correlation ≤ 3, any
+/// number of layers, `apply_cutoff`, silu/tanh activations. Stress is not computed on the GPU.
+public final class CUDAMACEModel: @unchecked Sendable {
+    /// The CPU model it was built from.
+    public let model: MACEModel
+    public let context: CUDAContext
+    let stream: CUDAStream
+    let runner: GEMMRunner
+    let kernels: ModelKernels
+    let scalar: KernelScalar
+    let elementCount: Int
+    let radialParameters: ModelKernels.Radial
+    let embedding: DeviceLinear
+    let layers: [DeviceLayer]
+    let readouts: [DeviceReadout]
+    let atomicEnergies: DeviceBuffer
+    let energyScale: Double
+    let energyShift: Double
+    /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
+    private var cached: Workspace?
+
+    /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
+    /// - Throws: `CUDAError` when the device fails or the model uses something the GPU path lacks (max_ell > 3,
+    ///   `apply_cutoff` false, an activation other than silu/tanh).
+    public init(model: MACEModel, context: CUDAContext) throws {
+        let description = model.layers
+        guard description.maxEll <= 3 else {
+            throw CUDAError.invalidArgument("the CUDA model supports max_ell ≤ 3; this model has \(description.maxEll)")
+        }
+        guard description.applyCutoff else {
+            throw CUDAError.invalidArgument("the CUDA model needs apply_cutoff = true (envelope on the radial features)")
+        }
+        self.model = model
+        self.context = context
+        scalar = model.dtype == .float32 ? .float32 : .float64
+        stream = try CUDAStream(context: context)
+        let runner = GEMMRunner(context: context, cublas: try CuBLAS(context: context), stream: stream, scalar: scalar)
+        self.runner = runner
+        let cache = try KernelCache(context: context)
+        kernels = try ModelKernels(
+            context: context, cache: cache,
+            source: ModelKernelSource(
+                maxEll: description.maxEll, besselCount: description.besselWeights.count,
+                envelopeExponent: description.envelopeExponent),
+            scalar: scalar)
+        elementCount = description.numElements
+        radialParameters = ModelKernels.Radial(
+            besselWeights: try runner.upload(description.besselWeights), prefactor: description.besselPrefactor,
+            rMax: description.rMax)
+        embedding = try DeviceLinear(description.embedding, runner: runner)
+        layers = try zip(description.interactions, description.products).enumerated().map { index, pair in
+            try DeviceLayer(
+                interaction: pair.0, product: pair.1, elementCount: description.numElements, index: index,
+                runner: runner, cache: cache)
+        }
+        readouts = try description.readouts.enumerated().map { index, readout in
+            guard (0..<description.interactions.count).contains(readout.featureLayer) else {
+                throw CUDAError.invalidArgument("readouts.\(index) reads layer \(readout.featureLayer), which does not exist")
+            }
+            var hidden: (activation: String, scale: Double, second: DeviceLinear)?
+            if let (activation, scale, second) = readout.hidden {
+                guard let activation, ["silu", "tanh"].contains(activation) else {
+                    throw CUDAError.invalidArgument(
+                        "readouts.\(index): activation '\(activation ?? "none")' is not supported on the GPU")
+                }
+                hidden = (activation, scale, try DeviceLinear(second, runner: runner))
+            }
+            return DeviceReadout(
+                featureLayer: readout.featureLayer, first: try DeviceLinear(readout.first, runner: runner), hidden: hidden)
+        }
+        atomicEnergies = try runner.upload(description.atomicEnergies)
+        energyScale = description.scale
+        energyShift = description.shift
+        try stream.synchronize()
+    }
+
+    /// The workspace for `graph` (the cached one when the graph has the same layout).
+    func workspace(for graph: AtomicGraph) throws -> Workspace {
+        let layout = try GraphLayout(graph: graph, elementCount: elementCount)
+        let workspace: Workspace
+        if let cached, cached.layout == layout {
+            workspace = cached
+        } else {
+            cached = nil
+            workspace = try Workspace(layout: layout, model: self)
+            cached = workspace
+        }
+        return workspace
+    }
+
+    /// Energies, node energies and forces of each graph of a batch (no stress).
+    public func evaluate(_ graph: AtomicGraph) throws -> [MACEOutput] {
+        try evaluate(graph, on: try workspace(for: graph))
+    }
+
+    /// Uploads `graph`'s positions into its workspace, runs a pass and reads the results back.
+    func evaluate(_ graph: AtomicGraph, on workspace: Workspace) throws -> [MACEOutput] {
+        try workspace.positions.copy(from: workspace.layout.devicePositions(graph), stream: stream)
+        try pass(workspace, timer: nil)
+        let energies = workspace.layout.toGraphOrder(
+            try runner.download(workspace.nodeEnergies, count: graph.numNodes), width: 1)
+        let forces = workspace.layout.toGraphOrder(
+            try workspace.forces.toArray(of: Double.self, count: 3 * graph.numNodes, stream: stream), width: 3)
+        return (0..<graph.numGraphs).map { g in
+            let nodes = graph.ptr[g]..<graph.ptr[g + 1]
+            return MACEOutput(
+                energy: nodes.reduce(0) { $0 + energies[$1] }, nodeEnergies: Array(energies[nodes]),
+                forces: nodes.map { SIMD3(forces[3 * $0], forces[3 * $0 + 1], forces[3 * $0 + 2]) })
+        }
+    }
+
+    /// Builds the batch graph (neighbour lists with the model's r_max) and evaluates it.
+    public func evaluate(_ configurations: [Configuration]) throws -> [MACEOutput] {
+        try evaluate(
+            AtomicGraph(configurations: configurations, atomicNumbers: model.config.atomicNumbers, cutoff: model.config.rMax))
+    }
+}

@@ -1,0 +1,92 @@
+// SwiftMACE, MIT licence.
+// The "MACE model" group of `swiftmace selftest --device cuda`: the committed mace-torch fixture models evaluated on
+// the GPU (float64 and float32) against the CPU model in float64, on molecules and periodic cells.
+
+import Atoms
+import CUDA
+import Foundation
+import MACE
+import Tensors
+
+/// GPU model checks against the CPU model, reading `Tests/Fixtures/mace`-style files from a folder.
+public enum MACEModelSelftest {
+    /// Model file stem and structure files (a molecule batch and a periodic one per model where the fixtures have it).
+    public static let cases: [(model: String, structures: [String])] = [
+        ("scalar_hco", ["ethanol.xyz", "batch_hco.xyz"]),
+        ("default_hcno", ["3bpa.xyz", "water_192.xyz"]),
+        ("l2_tial", ["batch_tial.xyz"]),
+        ("plain_f32", ["3bpa.xyz"]),
+    ]
+
+    /// Bounds: GPU float64 vs CPU float64 (energy relative, forces max |ΔF| eV/Å); GPU float32 vs CPU float64
+    /// (energy relative, forces relative RMSE).
+    public static let float64Energy = 1e-12, float64Forces = 1e-10, float32Energy = 1e-6, float32Forces = 1e-5
+
+    /// Runs every case whose files are in `folder`, reporting each result.
+    @discardableResult
+    public static func run(context: CUDAContext, folder: URL, report: @escaping (SelftestResult) -> Void)
+        -> [SelftestResult]
+    {
+        var results: [SelftestResult] = []
+        for (name, structures) in cases {
+            for structure in structures {
+                let label = "MACE model \(name) on \(structure)"
+                do {
+                    let file = folder.appendingPathComponent(name + ".safetensors")
+                    let configurations = try ExtXYZReader.read(contentsOf: folder.appendingPathComponent(structure))
+                    let cpu = try MACEModel(contentsOf: file, dtype: .float64)
+                    let reference = try cpu.evaluate(configurations)
+                    for dtype in [DType.float64, .float32] {
+                        let gpu = try CUDAMACEModel(model: try MACEModel(contentsOf: file, dtype: dtype), context: context)
+                        let first = try gpu.evaluate(configurations)
+                        let second = try gpu.evaluate(configurations)
+                        let result = compare(first, second, reference, dtype: dtype, atoms: configurations.map(\.numAtoms))
+                        let outcome = SelftestResult(name: "\(label) \(dtype)", passed: result.passed, detail: result.detail)
+                        results.append(outcome)
+                        report(outcome)
+                    }
+                } catch {
+                    let outcome = SelftestResult(name: label, passed: false, detail: "\(error)")
+                    results.append(outcome)
+                    report(outcome)
+                }
+            }
+        }
+        return results
+    }
+
+    static func compare(
+        _ output: [MACEOutput], _ repeated: [MACEOutput], _ reference: [MACEOutput], dtype: DType, atoms: [Int]
+    ) -> (passed: Bool, detail: String) {
+        guard output.count == reference.count else { return (false, "\(output.count) outputs; expected \(reference.count)") }
+        var energy = 0.0, maxForce = 0.0, difference = 0.0, norm = 0.0
+        for (mine, theirs) in zip(output, reference) {
+            energy = max(energy, abs(mine.energy - theirs.energy) / max(abs(theirs.energy), .leastNormalMagnitude))
+            for (f, g) in zip(mine.forces, theirs.forces) {
+                let d = f - g
+                maxForce = max(maxForce, abs(d.x), abs(d.y), abs(d.z))
+                difference += (d * d).sum()
+                norm += (g * g).sum()
+            }
+            if mine.forces.count != theirs.forces.count || mine.energy.isNaN { energy = .nan }
+        }
+        let rmse = (difference / max(norm, .leastNormalMagnitude)).squareRoot()
+        let identical = zip(output, repeated).allSatisfy { a, b in
+            a.energy.bitPattern == b.energy.bitPattern
+                && zip(a.forces, b.forces).allSatisfy { $0.x.bitPattern == $1.x.bitPattern && $0.y.bitPattern == $1.y.bitPattern && $0.z.bitPattern == $1.z.bitPattern }
+        }
+        let text = { (x: Double) in x.isNaN ? "nan" : String(format: "%.2e", x) }
+        let passed: Bool
+        let detail: String
+        if dtype == .float64 {
+            passed = energy <= float64Energy && maxForce <= float64Forces && identical
+            detail = "\(atoms) atoms: energy rel \(text(energy)) ≤ \(text(float64Energy)), forces max |ΔF| "
+                + "\(text(maxForce)) eV/Å ≤ \(text(float64Forces)) (rel RMSE \(text(rmse)))"
+        } else {
+            passed = energy <= float32Energy && rmse <= float32Forces && identical
+            detail = "\(atoms) atoms: energy rel \(text(energy)) ≤ \(text(float32Energy)), forces rel RMSE "
+                + "\(text(rmse)) ≤ \(text(float32Forces)) (max |ΔF| \(text(maxForce)) eV/Å)"
+        }
+        return (passed, detail + "; two runs bitwise \(identical ? "identical" : "DIFFERENT")")
+    }
+}
