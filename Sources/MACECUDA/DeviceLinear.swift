@@ -106,16 +106,11 @@ struct DeviceSkip {
         let inOffsets = d.irrepsIn.entryOffsets, outOffsets = d.irrepsOut.entryOffsets
         var paths: [LinearPath] = [], weights: [DeviceBuffer] = []
         var start = 0
+        let scales = try Self.pathScales(d)
         for (n, ins) in d.instructions.enumerated() {
             let mulIn = d.irrepsIn.entries[ins.input1].mul, mulOut = d.irrepsOut.entries[ins.output].mul
             let components = d.irrepsIn.entries[ins.input1].irrep.dimension
-            let coefficients = d.polynomial.terms.first?.paths[n].coefficients ?? []
-            guard let alpha = coefficients.first?.value, coefficients.count == components,
-                coefficients.allSatisfy({ $0.indices.count == 4 && $0.indices[1] == $0.indices[3] && $0.value == alpha })
-            else {
-                throw ModelError.unsupported(
-                    file: "skip_tp", key: "instructions[\(n)]", found: "coefficients that are not a multiple of identity")
-            }
+            let alpha = scales[n]
             let count = mulIn * d.elementCount * mulOut
             let block = layer.weight[start..<(start + count)].map { $0 * alpha }
             start += count
@@ -132,6 +127,25 @@ struct DeviceSkip {
         elementCount = d.elementCount
         coversOutput = Set(d.instructions.map(\.output)).count == d.irrepsOut.entries.count
         coversInput = Set(d.instructions.map(\.input1)).count == d.irrepsIn.entries.count
+    }
+
+    /// Each path's coefficient α: its coefficients must be `α · δ_ik` (to 1e-14 relative; e3nn's 3j values for
+    /// l ⊗ 0 → l differ from each other by an ulp).
+    /// - Throws: `ModelError.unsupported` naming the instruction otherwise.
+    static func pathScales(_ d: ElementSkipTensorProductDescriptor) throws -> [Double] {
+        try d.instructions.indices.map { n in
+            let components = d.irrepsIn.entries[d.instructions[n].input1].irrep.dimension
+            let coefficients = d.polynomial.terms.first?.paths[n].coefficients ?? []
+            guard let alpha = coefficients.first?.value, coefficients.count == components,
+                coefficients.allSatisfy({
+                    $0.indices.count == 4 && $0.indices[1] == $0.indices[3] && abs($0.value - alpha) <= 1e-14 * abs(alpha)
+                })
+            else {
+                throw ModelError.unsupported(
+                    file: "skip_tp", key: "instructions[\(n)]", found: "coefficients that are not a multiple of identity")
+            }
+            return alpha
+        }
     }
 
     private func weight(_ p: Int, element: Int, elementSize: Int) -> GEMMOperand {
