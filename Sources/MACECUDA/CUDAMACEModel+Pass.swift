@@ -34,9 +34,7 @@ extension CUDAMACEModel {
             try forward(layer: layer, index: t, w, timer: timer)
         }
         try timer.measure("readouts") { try readoutsForward(w) }
-        try timer.measure("force backward") {
-            try backward(w)
-        }
+        try backward(w, timer: timer)
     }
 
     private func forward(layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?) throws {
@@ -59,7 +57,7 @@ extension CUDAMACEModel {
                 try runner.gemm(
                     m: e, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
                     b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
-                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs))
+                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs), tf32: radialTF32)
                 if let activation = mlp.activation {
                     let out = last ? w.edgeWeights[t] : w.mlpActivation
                     try kernels.activation(
@@ -114,16 +112,53 @@ extension CUDAMACEModel {
             shift: energyShift, out: w.nodeEnergies, stream: stream)
     }
 
+    /// Stage names of the backward start with this (the bench sums them as "force backward").
+    static let backwardPrefix = "force backward: "
+
     /// d(Σ node energies)/d positions, written as forces.
-    private func backward(_ w: Workspace) throws {
+    private func backward(_ w: Workspace, timer: BlockTimer?) throws {
+        let prefix = Self.backwardPrefix, dense = prefix + "readouts, linears, skip TP, contraction"
+        try timer.measure(dense) { try readoutsBackward(w) }
+        for (t, layer) in layers.enumerated().reversed() {
+            try timer.measure(dense) { try nodeBackward(layer: layer, index: t, w) }
+            try timer.measure(prefix + "conv_tp dR, dSH") {
+                try layer.conv.backward(
+                    receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh, dmid: w.midGradient,
+                    dweight: w.weightGradient, dx2: w.layerSHGradient, scalar: scalar, stream: stream)
+                try kernels.add(w.shGradient, w.layerSHGradient, count: w.edges * kernels.source.shCount, stream: stream)
+            }
+            if t > 0 {
+                try timer.measure(prefix + "conv_tp dx (sender CSR)") {
+                    try layer.conv.senderBackward(
+                        senders: w.senderCSR, weight: w.edgeWeights[t], x2: w.sh, dmid: w.midGradient,
+                        dx1: w.upGradient, scalar: scalar, stream: stream)
+                }
+                try timer.measure(dense) {
+                    try layer.linearUp.backward(
+                        w.upGradient, w.featureGradients[t - 1], rows: w.nodes, accumulate: true, modelRun)
+                }
+            }
+            try timer.measure(prefix + "radial MLP") { try radialBackward(layer: layer, index: t, w) }
+        }
+        try timer.measure(prefix + "radial basis + SH, forces") {
+            try kernels.edgeEmbeddingBackward(
+                edges: w.edges, vectors: w.vectors, radial: radialParameters, gradientSH: w.shGradient,
+                gradientRadial: w.radialGradient, gradientVectors: w.vectorGradients, stream: stream)
+            try kernels.forces(
+                nodes: w.nodes, receiverOffsets: w.receiverOffsets, senderOffsets: w.senderOffsets,
+                senderEdgeIDs: w.senderEdgeIDs, gradientVectors: w.vectorGradients, forces: w.forces, stream: stream)
+        }
+    }
+
+    /// Zeroes the accumulated gradients and seeds d/d(features) from the readouts (dE/d(readout sum) = scale).
+    private func readoutsBackward(_ w: Workspace) throws {
         let run = modelRun
         let (n, e) = (w.nodes, w.edges)
-        let shCount = kernels.source.shCount, besselCount = kernels.source.besselCount
         for (t, layer) in layers.enumerated() {
             try run.fill(w.featureGradients[t], count: n * layer.outputWidth, value: 0)
         }
-        try run.fill(w.shGradient, count: e * shCount, value: 0)
-        try run.fill(w.radialGradient, count: e * besselCount, value: 0)
+        try run.fill(w.shGradient, count: e * kernels.source.shCount, value: 0)
+        try run.fill(w.radialGradient, count: e * kernels.source.besselCount, value: 0)
         try run.fill(w.energySeed, count: n, value: energyScale)
         for (r, readout) in readouts.enumerated() {
             let gh = w.featureGradients[readout.featureLayer]
@@ -137,40 +172,28 @@ extension CUDAMACEModel {
                 try readout.first.backward(w.energySeed, gh, rows: n, accumulate: true, run)
             }
         }
+    }
+
+    /// Layer `t` from d/d(its output features) down to d/d(conv output) in `midGradient`; the residual skip's
+    /// share goes straight into layer `t − 1`'s feature gradient.
+    private func nodeBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        let run = modelRun
+        let n = w.nodes
+        let gh = w.featureGradients[t]
         let ranges = w.layout.elementRanges
-        for (t, layer) in layers.enumerated().reversed() {
-            let gh = w.featureGradients[t]
-            try layer.productLinear.backward(gh, w.productGradient, rows: n, accumulate: false, run)
-            if layer.residual && layer.useSC && t > 0 {
-                try layer.skip.backward(gh, w.featureGradients[t - 1], ranges: ranges, accumulate: true, run)
-            }
-            try layer.contraction.backward(
-                nodes: n, elements: w.elements, coefficients: layer.coefficients, x: w.messages[t],
-                dout: w.productGradient, dx: w.messageGradient, scalar: scalar, stream: stream)
-            var messageGradient = w.messageGradient
-            if !layer.residual {
-                try layer.skip.backward(w.messageGradient, w.preMessageGradient, ranges: ranges, accumulate: false, run)
-                messageGradient = w.preMessageGradient
-            }
-            try layer.linear.backward(messageGradient, w.midGradient, rows: n, accumulate: false, run)
-            try layer.conv.backward(
-                receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh, dmid: w.midGradient,
-                dweight: w.weightGradient, dx2: w.layerSHGradient, scalar: scalar, stream: stream)
-            try kernels.add(w.shGradient, w.layerSHGradient, count: e * shCount, stream: stream)
-            if t > 0 {
-                try layer.conv.senderBackward(
-                    senders: w.senderCSR, weight: w.edgeWeights[t], x2: w.sh, dmid: w.midGradient, dx1: w.upGradient,
-                    scalar: scalar, stream: stream)
-                try layer.linearUp.backward(w.upGradient, w.featureGradients[t - 1], rows: n, accumulate: true, run)
-            }
-            try radialBackward(layer: layer, index: t, w)
+        try layer.productLinear.backward(gh, w.productGradient, rows: n, accumulate: false, run)
+        if layer.residual && layer.useSC && t > 0 {
+            try layer.skip.backward(gh, w.featureGradients[t - 1], ranges: ranges, accumulate: true, run)
         }
-        try kernels.edgeEmbeddingBackward(
-            edges: e, vectors: w.vectors, radial: radialParameters, gradientSH: w.shGradient,
-            gradientRadial: w.radialGradient, gradientVectors: w.vectorGradients, stream: stream)
-        try kernels.forces(
-            nodes: n, receiverOffsets: w.receiverOffsets, senderOffsets: w.senderOffsets,
-            senderEdgeIDs: w.senderEdgeIDs, gradientVectors: w.vectorGradients, forces: w.forces, stream: stream)
+        try layer.contraction.backward(
+            nodes: n, elements: w.elements, coefficients: layer.coefficients, x: w.messages[t],
+            dout: w.productGradient, dx: w.messageGradient, scalar: scalar, stream: stream)
+        var messageGradient = w.messageGradient
+        if !layer.residual {
+            try layer.skip.backward(w.messageGradient, w.preMessageGradient, ranges: ranges, accumulate: false, run)
+            messageGradient = w.preMessageGradient
+        }
+        try layer.linear.backward(messageGradient, w.midGradient, rows: n, accumulate: false, run)
     }
 
     /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`.
@@ -187,7 +210,8 @@ extension CUDAMACEModel {
             try runner.gemm(
                 m: e, n: mlp.inputs, k: mlp.outputs, a: GEMMOperand(address: gradient.address, leadingDimension: mlp.outputs),
                 b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
-                c: GEMMOperand(address: target.address, leadingDimension: mlp.inputs), beta: k == 0 ? 1 : 0)
+                c: GEMMOperand(address: target.address, leadingDimension: mlp.inputs), beta: k == 0 ? 1 : 0,
+                tf32: radialTF32)
             gradient = target
         }
     }

@@ -32,13 +32,17 @@ public final class CUDAMACEModel: @unchecked Sendable {
     let atomicEnergies: DeviceBuffer
     let energyScale: Double
     let energyShift: Double
+    /// Whether the radial MLP's GEMMs of a float32 model run in TF32 on the tensor cores.
+    public let radialTF32: Bool
     /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
     private var cached: Workspace?
 
     /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
+    /// - Parameter radialTF32: run the radial MLP's GEMMs in TF32 (float32 models only; faster, ~1e-4 relative
+    ///   error in the edge weights); everything else stays float32.
     /// - Throws: `CUDAError` when the device fails or the model uses something the GPU path lacks (max_ell > 3,
     ///   `apply_cutoff` false, an activation other than silu/tanh).
-    public init(model: MACEModel, context: CUDAContext) throws {
+    public init(model: MACEModel, context: CUDAContext, radialTF32: Bool = false) throws {
         let description = model.layers
         guard description.maxEll <= 3 else {
             throw CUDAError.invalidArgument("the CUDA model supports max_ell ≤ 3; this model has \(description.maxEll)")
@@ -48,6 +52,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
         }
         self.model = model
         self.context = context
+        self.radialTF32 = radialTF32 && model.dtype == .float32
         scalar = model.dtype == .float32 ? .float32 : .float64
         stream = try CUDAStream(context: context)
         let runner = GEMMRunner(context: context, cublas: try CuBLAS(context: context), stream: stream, scalar: scalar)

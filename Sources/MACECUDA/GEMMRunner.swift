@@ -15,15 +15,17 @@ struct GEMMRunner {
     var dataType: GEMMDataType { scalar == .float32 ? .float32 : .float64 }
     var computeType: GEMMComputeType { scalar == .float32 ? .float32 : .float64 }
 
-    /// Row-major `C = alpha · op(A) · op(B) + beta · C` on sub-matrices.
+    /// Row-major `C = alpha · op(A) · op(B) + beta · C` on sub-matrices; `tf32` lets float32 operands round to
+    /// TF32 on the tensor cores (float32 accumulation).
     func gemm(
         m: Int, n: Int, k: Int, a: GEMMOperand, transposeA: Bool = false, b: GEMMOperand, transposeB: Bool = false,
-        c: GEMMOperand, alpha: Double = 1, beta: Double = 0, batchCount: Int = 1
+        c: GEMMOperand, alpha: Double = 1, beta: Double = 0, batchCount: Int = 1, tf32: Bool = false
     ) throws {
         guard m > 0, n > 0, k > 0, batchCount > 0 else { return }
         try cublas.gemm(
             m: m, n: n, k: k, a: a, transposeA: transposeA, b: b, transposeB: transposeB, c: c, dataType: dataType,
-            computeType: computeType, alpha: alpha, beta: beta, batchCount: batchCount, stream: stream)
+            computeType: tf32 && scalar == .float32 ? .float32FastTF32 : computeType, alpha: alpha, beta: beta,
+            batchCount: batchCount, stream: stream)
     }
 
     /// A device buffer holding `values` in the scalar type (one element when empty, so it has an address).

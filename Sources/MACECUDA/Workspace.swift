@@ -93,7 +93,8 @@ final class Workspace {
         senderEdgeIDs = try ints(layout.senderCSR.edgeIDs)
 
         let layers = model.layers
-        let maxHidden = layers.flatMap { $0.radialMLP.map(\.outputs) }.max() ?? 1
+        // Hidden widths only: the last layer writes the edge weights (their own buffers).
+        let maxHidden = layers.flatMap { $0.radialMLP.dropLast().map(\.outputs) }.max() ?? 1
         let maxWeights = layers.map(\.weightCount).max() ?? 1
         func widest(_ width: (DeviceLayer) -> Int) -> Int { layers.map(width).max() ?? 1 }
         vectors = try doubles(3 * e)

@@ -30,6 +30,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "float32 or float64.")
     var dtype: String = "float32"
 
+    @Flag(help: "Run the radial MLP's GEMMs in TF32 (float32 only).")
+    var tf32MLP = false
+
     @Option(help: "Timed repeats (median reported).")
     var repeats: Int = 10
 
@@ -70,12 +73,15 @@ struct BenchCommand: ParsableCommand {
         let median: Double
         if let context {
             report["gpu"] = context.device.name
-            let gpu = try CUDAMACEModel(model: mace, context: context)
+            let gpu = try CUDAMACEModel(model: mace, context: context, radialTF32: tf32MLP)
+            report["tf32_mlp"] = gpu.radialTF32
             let timings = try gpu.benchmark(graph, warmup: warmup, repeats: repeats)
             let cost = gpu.stepCost(nodes: atoms, edges: edges)
             median = timings.endToEnd.median
             print("block | median ms")
             for (name, ms) in timings.blocks { print("\(name) | \(String(format: "%.3f", ms))") }
+            let backward = timings.blocks.filter { $0.name.hasPrefix("force backward") }.reduce(0) { $0 + $1.milliseconds }
+            print("force backward (total) | \(String(format: "%.3f", backward))")
             let blockSum = timings.blocks.reduce(0) { $0 + $1.milliseconds }
             print("sum of blocks | \(String(format: "%.3f", blockSum))")
             let replay = timings.graphReplay.map { String(format: "%.3f ms", $0) } ?? "failed (\(timings.graphError ?? ""))"
@@ -83,7 +89,8 @@ struct BenchCommand: ParsableCommand {
             let floor = cost.floorMilliseconds(flopRate: Self.flopRate[dtype] ?? 51.6e12, bandwidth: Self.bandwidth)
             print(String(format: "step: %.2f GFLOP, %.2f GB moved; floor %.3f ms (%.1f TFLOP/s, %.2f TB/s)",
                          cost.flops / 1e9, cost.bytes / 1e9, floor, (Self.flopRate[dtype] ?? 0) / 1e12, Self.bandwidth / 1e12))
-            print(String(format: "peak device memory %.1f MiB", Double(timings.peakBytes) / 1048576))
+            print(String(format: "peak device memory %.1f MiB (weights + workspace %.1f MiB)",
+                         Double(timings.peakBytes) / 1048576, Double(timings.workspaceBytes) / 1048576))
             report["blocks_ms"] = Dictionary(uniqueKeysWithValues: timings.blocks.map { ($0.name, $0.milliseconds) })
             report["graph_replay_ms"] = timings.graphReplay ?? NSNull()
             report["peak_device_bytes"] = timings.peakBytes
