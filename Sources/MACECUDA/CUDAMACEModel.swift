@@ -34,6 +34,9 @@ public final class CUDAMACEModel: @unchecked Sendable {
     let energyShift: Double
     /// Whether the radial MLP's GEMMs of a float32 model run in TF32 on the tensor cores.
     public let radialTF32: Bool
+    /// Whether repeated passes on one graph replay a captured CUDA graph (one launch instead of hundreds); the first
+    /// pass on a graph always runs directly.
+    public var capturesGraphs = true
     /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
     private var cached: Workspace?
 
@@ -117,7 +120,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
     /// Uploads `graph`'s positions into its workspace, runs a pass and reads the results back.
     func evaluate(_ graph: AtomicGraph, on workspace: Workspace) throws -> [MACEOutput] {
         try workspace.positions.copy(from: workspace.layout.devicePositions(graph), stream: stream)
-        try pass(workspace, timer: nil)
+        try queuePass(workspace)
         let energies = workspace.layout.toGraphOrder(
             try runner.download(workspace.nodeEnergies, count: graph.numNodes), width: 1)
         let forces = workspace.layout.toGraphOrder(
@@ -127,6 +130,24 @@ public final class CUDAMACEModel: @unchecked Sendable {
             return MACEOutput(
                 energy: nodes.reduce(0) { $0 + energies[$1] }, nodeEnergies: Array(energies[nodes]),
                 forces: nodes.map { SIMD3(forces[3 * $0], forces[3 * $0 + 1], forces[3 * $0 + 2]) })
+        }
+    }
+
+    /// Queues a pass: directly the first time on a workspace, then as a replay of its captured CUDA graph (when
+    /// `capturesGraphs`; a capture that fails leaves direct launches in place, its error in the workspace).
+    func queuePass(_ workspace: Workspace) throws {
+        defer { workspace.passes += 1 }
+        if capturesGraphs && workspace.passes > 0 && workspace.captured == nil && workspace.captureError == nil {
+            do {
+                workspace.captured = try CUDAGraph(capturing: stream) { try pass(workspace, timer: nil) }
+            } catch {
+                workspace.captureError = "\(error)"
+            }
+        }
+        if capturesGraphs, let captured = workspace.captured {
+            try captured.launch(on: stream)
+        } else {
+            try pass(workspace, timer: nil)
         }
     }
 

@@ -22,7 +22,7 @@ public enum MACEModelSelftest {
     /// (energy relative, forces relative RMSE).
     public static let float64Energy = 1e-12, float64Forces = 1e-10, float32Energy = 1e-6, float32Forces = 1e-5
 
-    /// Runs every case whose files are in `folder`, reporting each result.
+    /// Runs every case, reading models and structures from `folder` (a missing file is a failed check).
     @discardableResult
     public static func run(context: CUDAContext, folder: URL, report: @escaping (SelftestResult) -> Void)
         -> [SelftestResult]
@@ -33,7 +33,7 @@ public enum MACEModelSelftest {
                 let label = "MACE model \(name) on \(structure)"
                 do {
                     let file = folder.appendingPathComponent(name + ".safetensors")
-                    let configurations = try ExtXYZReader.read(contentsOf: folder.appendingPathComponent(structure))
+                    let configurations = try ExtXYZReader.read(contentsOf: locate(structure, in: folder))
                     let cpu = try MACEModel(contentsOf: file, dtype: .float64)
                     let reference = try cpu.evaluate(configurations)
                     for dtype in [DType.float64, .float32] {
@@ -53,6 +53,13 @@ public enum MACEModelSelftest {
             }
         }
         return results
+    }
+
+    /// `folder/name`, or `folder/../atoms/name` (the repository keeps water_192.xyz in Tests/Fixtures/atoms).
+    static func locate(_ name: String, in folder: URL) -> URL {
+        let direct = folder.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: direct.path) { return direct }
+        return folder.deletingLastPathComponent().appendingPathComponent("atoms").appendingPathComponent(name)
     }
 
     static func compare(

@@ -11,9 +11,11 @@ import MACE
 public struct ModelTimings: Sendable {
     /// Median ms per stage over the timed repeats (stages in pass order).
     public var blocks: [(name: String, milliseconds: Double)] = []
-    /// End-to-end energy + forces, ms, median / min / max: positions upload, the pass, node energies and forces
-    /// downloaded.
+    /// End-to-end energy + forces, ms, median / min / max: positions upload, the pass replayed as a CUDA graph, node
+    /// energies and forces downloaded (what `evaluate` does on a graph it has seen).
     public var endToEnd: (median: Double, min: Double, max: Double) = (0, 0, 0)
+    /// The same with the pass launched kernel by kernel (no graph), median ms.
+    public var endToEndDirect: Double = 0
     /// The pass alone replayed as a CUDA graph (device time between events), median ms; nil when capture failed.
     public var graphReplay: Double?
     public var graphError: String?
@@ -46,20 +48,28 @@ extension CUDAMACEModel {
         }
         timings.blocks = order.map { ($0, Self.median(perBlock[$0] ?? [])) }
         // End to end, host clock around positions upload + pass + energies and forces download (the neighbour list
-        // and the device layout of the graph are built once, outside).
-        var wall: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
+        // and the device layout of the graph are built once, outside); with and without the captured graph.
+        let capturing = capturesGraphs
+        defer { capturesGraphs = capturing }
+        for graphs in [false, true] {
+            capturesGraphs = graphs
             _ = try evaluate(graph, on: workspace)
-            wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            var wall: [Double] = []
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try evaluate(graph, on: workspace)
+                wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            if graphs {
+                timings.endToEnd = (Self.median(wall), wall.min() ?? 0, wall.max() ?? 0)
+            } else {
+                timings.endToEndDirect = Self.median(wall)
+            }
         }
-        timings.endToEnd = (Self.median(wall), wall.min() ?? 0, wall.max() ?? 0)
-        // The pass captured once as a CUDA graph and replayed.
-        do {
-            let captured = try CUDAGraph(capturing: stream) { try pass(workspace, timer: nil) }
+        timings.graphError = workspace.captureError
+        // The captured pass alone, device time between events.
+        if let captured = workspace.captured {
             let start = try CUDAEvent(context: context), end = try CUDAEvent(context: context)
-            try captured.launch(on: stream)
-            try stream.synchronize()
             var replays: [Double] = []
             for _ in 0..<repeats {
                 try start.record(on: stream)
@@ -69,8 +79,6 @@ extension CUDAMACEModel {
                 replays.append(try end.elapsedMilliseconds(since: start))
             }
             timings.graphReplay = Self.median(replays)
-        } catch {
-            timings.graphError = "\(error)"
         }
         timings.peakBytes = context.allocator.peakBytes
         return timings

@@ -65,6 +65,11 @@ final class Workspace {
     let vectorGradients: DeviceBuffer  // f64 [E, 3]
     let forces: DeviceBuffer  // f64 [N, 3]
 
+    /// Passes run on this workspace, and the pass captured as a CUDA graph after the first (direct) one.
+    var passes = 0
+    var captured: CUDAGraph?
+    var captureError: String?
+
     init(layout: GraphLayout, model: CUDAMACEModel) throws {
         let run = model.runner
         let (n, e) = (layout.nodeCount, layout.edgeCount)

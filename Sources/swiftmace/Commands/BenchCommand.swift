@@ -86,6 +86,8 @@ struct BenchCommand: ParsableCommand {
             print("sum of blocks | \(String(format: "%.3f", blockSum))")
             let replay = timings.graphReplay.map { String(format: "%.3f ms", $0) } ?? "failed (\(timings.graphError ?? ""))"
             print("CUDA graph replay of the pass: \(replay)")
+            print(String(format: "end to end without the graph (kernel by kernel): %.3f ms", timings.endToEndDirect))
+            report["end_to_end_direct_ms"] = timings.endToEndDirect
             let floor = cost.floorMilliseconds(flopRate: Self.flopRate[dtype] ?? 51.6e12, bandwidth: Self.bandwidth)
             print(String(format: "step: %.2f GFLOP, %.2f GB moved; floor %.3f ms (%.1f TFLOP/s, %.2f TB/s)",
                          cost.flops / 1e9, cost.bytes / 1e9, floor, (Self.flopRate[dtype] ?? 0) / 1e12, Self.bandwidth / 1e12))
