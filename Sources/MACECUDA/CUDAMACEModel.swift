@@ -15,7 +15,8 @@ import MACE
 /// let outputs = try gpu.evaluate(configurations)   // energies, node energies, forces
 /// ```
 /// Supports MACE and ScaleShiftMACE with residual and plain interaction blocks, max_ell ≤ 3, correlation ≤ 3, any
-/// number of layers, `apply_cutoff`, silu/tanh activations. Stress is not computed on the GPU.
+/// number of layers, `apply_cutoff`, silu/tanh activations. Virials and stress come from the edge-vector gradients
+/// (summed on the host). Not thread-safe: one evaluation at a time.
 public final class CUDAMACEModel: @unchecked Sendable {
     /// The CPU model it was built from.
     public let model: MACEModel
@@ -112,24 +113,55 @@ public final class CUDAMACEModel: @unchecked Sendable {
         return workspace
     }
 
-    /// Energies, node energies and forces of each graph of a batch (no stress).
-    public func evaluate(_ graph: AtomicGraph) throws -> [MACEOutput] {
-        try evaluate(graph, on: try workspace(for: graph))
+    /// Energies, node energies and forces of each graph of a batch; with `computeStress`, virials (every graph) and
+    /// stress (graphs periodic in all directions), as the CPU model defines them (MACE.md §8.5).
+    public func evaluate(_ graph: AtomicGraph, computeStress: Bool = false) throws -> [MACEOutput] {
+        try evaluate(graph, on: try workspace(for: graph), computeStress: computeStress)
     }
 
     /// Uploads `graph`'s positions into its workspace, runs a pass and reads the results back.
-    func evaluate(_ graph: AtomicGraph, on workspace: Workspace) throws -> [MACEOutput] {
-        try workspace.positions.copy(from: workspace.layout.devicePositions(graph), stream: stream)
+    func evaluate(_ graph: AtomicGraph, on workspace: Workspace, computeStress: Bool = false) throws -> [MACEOutput] {
+        let layout = workspace.layout
+        try workspace.positions.copy(from: layout.devicePositions(graph), stream: stream)
         try queuePass(workspace)
-        let energies = workspace.layout.toGraphOrder(
-            try runner.download(workspace.nodeEnergies, count: graph.numNodes), width: 1)
-        let forces = workspace.layout.toGraphOrder(
+        let energies = layout.toGraphOrder(try runner.download(workspace.nodeEnergies, count: graph.numNodes), width: 1)
+        let forces = layout.toGraphOrder(
             try workspace.forces.toArray(of: Double.self, count: 3 * graph.numNodes, stream: stream), width: 3)
-        return (0..<graph.numGraphs).map { g in
+        var outputs = (0..<graph.numGraphs).map { g in
             let nodes = graph.ptr[g]..<graph.ptr[g + 1]
             return MACEOutput(
                 energy: nodes.reduce(0) { $0 + energies[$1] }, nodeEnergies: Array(energies[nodes]),
                 forces: nodes.map { SIMD3(forces[3 * $0], forces[3 * $0 + 1], forces[3 * $0 + 2]) })
+        }
+        if computeStress {
+            let strainGradients = try strainGradients(graph, workspace)
+            for g in outputs.indices {
+                outputs[g].virials = -1 * strainGradients[g]
+                if graph.periodic[g] { outputs[g].stress = (1 / abs(graph.cells[g].determinant)) * strainGradients[g] }
+            }
+        }
+        return outputs
+    }
+
+    /// dE/dε per graph for a symmetric strain ε (positions and cell → (1 + ε)): `(G + Gᵀ)/2` with
+    /// `G = Σ_edges v ⊗ dE/dv`, summed in float64 on the host from the pass's edge vectors and their gradients.
+    private func strainGradients(_ graph: AtomicGraph, _ workspace: Workspace) throws -> [Matrix3] {
+        let count = 3 * workspace.edges
+        let vectors = try workspace.vectors.toArray(of: Double.self, count: count, stream: stream)
+        let gradients = try workspace.vectorGradients.toArray(of: Double.self, count: count, stream: stream)
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: 9), count: graph.numGraphs)
+        for (row, edge) in workspace.layout.edgeOrder.enumerated() {
+            let g = Int(graph.edgeGraphs[edge])
+            for j in 0..<3 {
+                for k in 0..<3 { sums[g][3 * j + k] += vectors[3 * row + j] * gradients[3 * row + k] }
+            }
+        }
+        return sums.map { s in
+            var symmetric = [Double](repeating: 0, count: 9)
+            for j in 0..<3 {
+                for k in 0..<3 { symmetric[3 * j + k] = (s[3 * j + k] + s[3 * k + j]) / 2 }
+            }
+            return Matrix3(rowMajor: symmetric)
         }
     }
 
@@ -152,8 +184,9 @@ public final class CUDAMACEModel: @unchecked Sendable {
     }
 
     /// Builds the batch graph (neighbour lists with the model's r_max) and evaluates it.
-    public func evaluate(_ configurations: [Configuration]) throws -> [MACEOutput] {
+    public func evaluate(_ configurations: [Configuration], computeStress: Bool = false) throws -> [MACEOutput] {
         try evaluate(
-            AtomicGraph(configurations: configurations, atomicNumbers: model.config.atomicNumbers, cutoff: model.config.rMax))
+            AtomicGraph(configurations: configurations, atomicNumbers: model.config.atomicNumbers, cutoff: model.config.rMax),
+            computeStress: computeStress)
     }
 }

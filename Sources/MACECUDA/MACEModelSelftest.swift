@@ -18,9 +18,15 @@ public enum MACEModelSelftest {
         ("plain_f32", ["3bpa.xyz"]),
     ]
 
-    /// Bounds: GPU float64 vs CPU float64 (energy relative, forces max |ΔF| eV/Å); GPU float32 vs CPU float64
-    /// (energy relative, forces relative RMSE).
-    public static let float64Energy = 1e-12, float64Forces = 1e-10, float32Energy = 1e-6, float32Forces = 1e-5
+    /// Bounds: GPU float64 vs CPU float64 (energy relative, forces max |ΔF| eV/Å, virials relative); GPU float32
+    /// vs CPU float64 (energy relative, forces relative RMSE, virials relative); float32 with the radial MLP in TF32
+    /// (the issue's TF32 bound 1e-3 on forces).
+    public static let float64Energy = 1e-12, float64Forces = 1e-10, float64Virials = 1e-10
+    public static let float32Energy = 1e-6, float32Forces = 1e-5, float32Virials = 1e-5
+    public static let tf32Energy = 1e-4, tf32Forces = 1e-3, tf32Virials = 1e-3
+
+    /// The precisions each case runs in: model dtype and whether the radial MLP uses TF32.
+    static let precisions: [(dtype: DType, tf32: Bool)] = [(.float64, false), (.float32, false), (.float32, true)]
 
     /// Runs every case, reading models and structures from `folder` (a missing file is a failed check).
     @discardableResult
@@ -35,13 +41,16 @@ public enum MACEModelSelftest {
                     let file = folder.appendingPathComponent(name + ".safetensors")
                     let configurations = try ExtXYZReader.read(contentsOf: locate(structure, in: folder))
                     let cpu = try MACEModel(contentsOf: file, dtype: .float64)
-                    let reference = try cpu.evaluate(configurations)
-                    for dtype in [DType.float64, .float32] {
-                        let gpu = try CUDAMACEModel(model: try MACEModel(contentsOf: file, dtype: dtype), context: context)
-                        let first = try gpu.evaluate(configurations)
-                        let second = try gpu.evaluate(configurations)
-                        let result = compare(first, second, reference, dtype: dtype, atoms: configurations.map(\.numAtoms))
-                        let outcome = SelftestResult(name: "\(label) \(dtype)", passed: result.passed, detail: result.detail)
+                    let reference = try cpu.evaluate(configurations, computeStress: true)
+                    for (dtype, tf32) in precisions {
+                        let gpu = try CUDAMACEModel(
+                            model: try MACEModel(contentsOf: file, dtype: dtype), context: context, radialTF32: tf32)
+                        let first = try gpu.evaluate(configurations, computeStress: true)
+                        let second = try gpu.evaluate(configurations, computeStress: true)
+                        let result = compare(
+                            first, second, reference, dtype: dtype, tf32: tf32, atoms: configurations.map(\.numAtoms))
+                        let name = "\(label) \(dtype)\(tf32 ? " + TF32 radial MLP" : "")"
+                        let outcome = SelftestResult(name: name, passed: result.passed, detail: result.detail)
                         results.append(outcome)
                         report(outcome)
                     }
@@ -63,10 +72,12 @@ public enum MACEModelSelftest {
     }
 
     static func compare(
-        _ output: [MACEOutput], _ repeated: [MACEOutput], _ reference: [MACEOutput], dtype: DType, atoms: [Int]
+        _ output: [MACEOutput], _ repeated: [MACEOutput], _ reference: [MACEOutput], dtype: DType, tf32: Bool,
+        atoms: [Int]
     ) -> (passed: Bool, detail: String) {
         guard output.count == reference.count else { return (false, "\(output.count) outputs; expected \(reference.count)") }
-        var energy = 0.0, maxForce = 0.0, difference = 0.0, norm = 0.0
+        var energy = 0.0, maxForce = 0.0, difference = 0.0, norm = 0.0, virialDifference = 0.0, virialNorm = 0.0
+        var stressPresence = true
         for (mine, theirs) in zip(output, reference) {
             energy = max(energy, abs(mine.energy - theirs.energy) / max(abs(theirs.energy), .leastNormalMagnitude))
             for (f, g) in zip(mine.forces, theirs.forces) {
@@ -76,24 +87,39 @@ public enum MACEModelSelftest {
                 norm += (g * g).sum()
             }
             if mine.forces.count != theirs.forces.count || mine.energy.isNaN { energy = .nan }
+            let (v, w) = (mine.virials?.rowMajor ?? [.nan], theirs.virials?.rowMajor ?? [])
+            for (a, b) in zip(v, w) {
+                virialDifference += (a - b) * (a - b)
+                virialNorm += b * b
+            }
+            if v.count != w.count { virialDifference = .nan }
+            stressPresence = stressPresence && (mine.stress == nil) == (theirs.stress == nil)
         }
         let rmse = (difference / max(norm, .leastNormalMagnitude)).squareRoot()
+        let virials = (virialDifference / max(virialNorm, .leastNormalMagnitude)).squareRoot()
         let identical = zip(output, repeated).allSatisfy { a, b in
             a.energy.bitPattern == b.energy.bitPattern
-                && zip(a.forces, b.forces).allSatisfy { $0.x.bitPattern == $1.x.bitPattern && $0.y.bitPattern == $1.y.bitPattern && $0.z.bitPattern == $1.z.bitPattern }
+                && zip(a.forces, b.forces).allSatisfy {
+                    $0.x.bitPattern == $1.x.bitPattern && $0.y.bitPattern == $1.y.bitPattern
+                        && $0.z.bitPattern == $1.z.bitPattern
+                }
         }
         let text = { (x: Double) in x.isNaN ? "nan" : String(format: "%.2e", x) }
         let passed: Bool
-        let detail: String
+        var detail: String
         if dtype == .float64 {
-            passed = energy <= float64Energy && maxForce <= float64Forces && identical
+            passed = energy <= float64Energy && maxForce <= float64Forces && virials <= float64Virials
             detail = "\(atoms) atoms: energy rel \(text(energy)) ≤ \(text(float64Energy)), forces max |ΔF| "
-                + "\(text(maxForce)) eV/Å ≤ \(text(float64Forces)) (rel RMSE \(text(rmse)))"
+                + "\(text(maxForce)) eV/Å ≤ \(text(float64Forces)) (rel RMSE \(text(rmse))), virials rel "
+                + "\(text(virials)) ≤ \(text(float64Virials))"
         } else {
-            passed = energy <= float32Energy && rmse <= float32Forces && identical
-            detail = "\(atoms) atoms: energy rel \(text(energy)) ≤ \(text(float32Energy)), forces rel RMSE "
-                + "\(text(rmse)) ≤ \(text(float32Forces)) (max |ΔF| \(text(maxForce)) eV/Å)"
+            let (e, f, v) = tf32 ? (tf32Energy, tf32Forces, tf32Virials) : (float32Energy, float32Forces, float32Virials)
+            passed = energy <= e && rmse <= f && virials <= v
+            detail = "\(atoms) atoms: energy rel \(text(energy)) ≤ \(text(e)), forces rel RMSE \(text(rmse)) ≤ "
+                + "\(text(f)) (max |ΔF| \(text(maxForce)) eV/Å), virials rel \(text(virials)) ≤ \(text(v))"
         }
-        return (passed, detail + "; two runs bitwise \(identical ? "identical" : "DIFFERENT")")
+        detail += "; stress \(stressPresence ? "only" : "NOT only") for periodic graphs; two runs (direct, CUDA graph) "
+            + "bitwise \(identical ? "identical" : "DIFFERENT")"
+        return (passed && identical && stressPresence, detail)
     }
 }

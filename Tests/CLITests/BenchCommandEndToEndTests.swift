@@ -58,10 +58,5 @@ import TestSupport
         #expect(eval.status == 1)
         #expect(eval.standardError.hasPrefix("error: CUDA driver not available: "))
         #expect(!FileManager.default.fileExists(atPath: output.path), "nothing written")
-        let stress = try InfoCommandEndToEndTests.swiftmace([
-            "eval", "--model", "Tests/Fixtures/mace/scalar_hco.safetensors", "--configs", "Tests/Fixtures/mace/ethanol.xyz",
-            "--output", output.path, "--device", "cuda", "--compute_stress",
-        ])
-        #expect(stress.standardError.contains("error: --compute_stress: stress is not computed on the GPU yet; use --device cpu"))
     }
 }

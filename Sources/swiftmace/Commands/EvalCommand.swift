@@ -34,7 +34,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: [.customLong("compute_stress"), .customLong("compute-stress")], help: "Also compute MACE_stress.")
     var computeStress = false
 
-    @Option(help: "cpu or cuda (an NVIDIA GPU; no stress there).")
+    @Option(help: "cpu or cuda (an NVIDIA GPU).")
     var device: String = "cpu"
 
     @OptionGroup var keys: PropertyKeyOptions
@@ -50,9 +50,6 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        if device == "cuda" && computeStress {
-            throw CommandError("--compute_stress: stress is not computed on the GPU yet; use --device cpu")
-        }
         let started = Date()
         let mace = try MACEModel(contentsOf: URL(fileURLWithPath: model), dtype: dtype == "float32" ? .float32 : .float64)
         let gpu = device == "cuda" ? try CUDAMACEModel(model: mace, context: CUDAContext.shared()) : nil
@@ -63,7 +60,7 @@ struct EvalCommand: ParsableCommand {
         outputs.reserveCapacity(configurations.count)
         for start in stride(from: 0, to: configurations.count, by: batchSize) {
             let batch = Array(configurations[start..<min(start + batchSize, configurations.count)])
-            outputs += try gpu?.evaluate(batch) ?? mace.evaluate(batch, computeStress: computeStress)
+            outputs += try gpu?.evaluate(batch, computeStress: computeStress) ?? mace.evaluate(batch, computeStress: computeStress)
             if configurations.count > batchSize {
                 FileHandle.standardError.write(Data("\revaluated \(start + batch.count)/\(configurations.count)".utf8))
             }
