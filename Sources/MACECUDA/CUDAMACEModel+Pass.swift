@@ -39,7 +39,7 @@ extension CUDAMACEModel {
 
     private func forward(layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?) throws {
         let run = modelRun
-        let (n, e) = (w.nodes, w.edges)
+        let n = w.nodes
         let input = t == 0 ? w.embedding : w.features[t - 1]
         let ranges = w.layout.elementRanges
         let residualSum = layer.residual && layer.useSC
@@ -49,25 +49,7 @@ extension CUDAMACEModel {
             }
         }
         try timer.measure("linear_up") { try layer.linearUp.forward(input, w.up[t], rows: n, accumulate: false, run) }
-        try timer.measure("radial MLP") {
-            var x = w.radial
-            for (k, mlp) in layer.radialMLP.enumerated() {
-                let last = k == layer.radialMLP.count - 1
-                let z = w.preActivations[t][k] ?? w.edgeWeights[t]
-                try runner.gemm(
-                    m: e, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
-                    b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
-                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs), tf32: radialTF32)
-                if let activation = mlp.activation {
-                    let out = last ? w.edgeWeights[t] : w.mlpActivation
-                    try kernels.activation(
-                        activation, z: z, x: out, count: e * mlp.outputs, scale: mlp.activationScale, stream: stream)
-                    x = out
-                } else {
-                    x = z
-                }
-            }
-        }
+        try timer.measure("radial MLP") { try radialForward(layer: layer, index: t, w) }
         try timer.measure("conv_tp forward") {
             try layer.conv.forward(
                 receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh, mid: w.mid, scalar: scalar,
@@ -88,6 +70,45 @@ extension CUDAMACEModel {
         }
         try timer.measure("linear") {
             try layer.productLinear.forward(w.product, w.features[t], rows: n, accumulate: residualSum, run)
+        }
+    }
+
+    /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`.
+    private func radialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        let e = w.edges
+        let tf32 = radialPrecision == .tf32
+        var x = w.radial
+        for (k, mlp) in layer.radialMLP.enumerated() {
+            let last = k == layer.radialMLP.count - 1
+            let z = w.preActivations[t][k] ?? w.edgeWeights[t]
+            if let split = layer.radialMLP[k].splitWeight, let splitInput = w.splitActivation, x === splitInput {
+                try runner.gemm(
+                    m: e, n: mlp.outputs, k: 3 * mlp.inputs,
+                    a: GEMMOperand(address: splitInput.address, leadingDimension: 3 * mlp.inputs),
+                    b: GEMMOperand(address: split.address, leadingDimension: mlp.outputs),
+                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs), tf32: true)
+            } else {
+                try runner.gemm(
+                    m: e, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
+                    b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
+                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs), tf32: tf32)
+            }
+            guard let activation = mlp.activation else {
+                x = z
+                continue
+            }
+            let nextIsSplit = !last && layer.radialMLP[k + 1].splitWeight != nil
+            if nextIsSplit, let splitInput = w.splitActivation {
+                try kernels.splitActivation(
+                    activation, z: z, split: splitInput, count: e * mlp.outputs, width: mlp.outputs,
+                    scale: mlp.activationScale, stream: stream)
+                x = splitInput
+            } else {
+                let out = last ? w.edgeWeights[t] : w.mlpActivation
+                try kernels.activation(
+                    activation, z: z, x: out, count: e * mlp.outputs, scale: mlp.activationScale, stream: stream)
+                x = out
+            }
         }
     }
 
@@ -211,7 +232,7 @@ extension CUDAMACEModel {
                 m: e, n: mlp.inputs, k: mlp.outputs, a: GEMMOperand(address: gradient.address, leadingDimension: mlp.outputs),
                 b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
                 c: GEMMOperand(address: target.address, leadingDimension: mlp.inputs), beta: k == 0 ? 1 : 0,
-                tf32: radialTF32)
+                tf32: radialPrecision == .tf32)
             gradient = target
         }
     }

@@ -33,8 +33,8 @@ public final class CUDAMACEModel: @unchecked Sendable {
     let atomicEnergies: DeviceBuffer
     let energyScale: Double
     let energyShift: Double
-    /// Whether the radial MLP's GEMMs of a float32 model run in TF32 on the tensor cores.
-    public let radialTF32: Bool
+    /// The radial MLP's GEMM arithmetic (`.float32` for float64 models, meaning their own dtype).
+    public let radialPrecision: RadialMLPPrecision
     /// Whether repeated passes on one graph replay a captured CUDA graph (one launch instead of hundreds); the first
     /// pass on a graph always runs directly.
     public var capturesGraphs = true
@@ -42,11 +42,10 @@ public final class CUDAMACEModel: @unchecked Sendable {
     private var cached: Workspace?
 
     /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
-    /// - Parameter radialTF32: run the radial MLP's GEMMs in TF32 (float32 models only; faster, ~1e-4 relative
-    ///   error in the edge weights); everything else stays float32.
+    /// - Parameter radialPrecision: the radial MLP's GEMM arithmetic for float32 models (ignored for float64).
     /// - Throws: `CUDAError` when the device fails or the model uses something the GPU path lacks (max_ell > 3,
     ///   `apply_cutoff` false, an activation other than silu/tanh).
-    public init(model: MACEModel, context: CUDAContext, radialTF32: Bool = false) throws {
+    public init(model: MACEModel, context: CUDAContext, radialPrecision: RadialMLPPrecision = .float32) throws {
         let description = model.layers
         guard description.maxEll <= 3 else {
             throw CUDAError.invalidArgument("the CUDA model supports max_ell ≤ 3; this model has \(description.maxEll)")
@@ -56,7 +55,8 @@ public final class CUDAMACEModel: @unchecked Sendable {
         }
         self.model = model
         self.context = context
-        self.radialTF32 = radialTF32 && model.dtype == .float32
+        let precision = model.dtype == .float32 ? radialPrecision : .float32
+        self.radialPrecision = precision
         scalar = model.dtype == .float32 ? .float32 : .float64
         stream = try CUDAStream(context: context)
         let runner = GEMMRunner(context: context, cublas: try CuBLAS(context: context), stream: stream, scalar: scalar)
@@ -76,7 +76,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
         layers = try zip(description.interactions, description.products).enumerated().map { index, pair in
             try DeviceLayer(
                 interaction: pair.0, product: pair.1, elementCount: description.numElements, index: index,
-                runner: runner, cache: cache)
+                runner: runner, cache: cache, splitLastRadialLayer: precision == .split3xTF32)
         }
         readouts = try description.readouts.enumerated().map { index, readout in
             guard (0..<description.interactions.count).contains(readout.featureLayer) else {

@@ -15,6 +15,8 @@ struct DeviceRadialLayer {
     let activation: String?
     /// 1 except after the last layer (the CPU model carries hidden layers' constants into the next weight).
     let activationScale: Double
+    /// For the 3xTF32 last layer: `[W_hi; W_lo; W_hi]`, `[3 · inputs, outputs]` float32.
+    let splitWeight: DeviceBuffer?
 }
 
 /// One interaction + product layer.
@@ -51,7 +53,7 @@ struct DeviceReadout {
 extension DeviceLayer {
     init(
         interaction: InteractionLayer, product: ProductLayer, elementCount: Int, index: Int, runner: GEMMRunner,
-        cache: KernelCache
+        cache: KernelCache, splitLastRadialLayer: Bool
     ) throws {
         residual = interaction.residual
         useSC = product.useSC
@@ -64,10 +66,17 @@ extension DeviceLayer {
             guard last || layer.activation != nil else {
                 throw CUDAError.invalidArgument("interactions.\(index) radial MLP: hidden layer \(k) has no activation")
             }
+            let scaled = layer.weight.map { $0 * layer.scale }
+            var split: DeviceBuffer?
+            if last && splitLastRadialLayer && k > 0 {
+                let single = scaled.map { Float($0) }
+                let high = single.map { Float(bitPattern: $0.bitPattern & 0xFFFF_E000) }
+                let low = zip(single, high).map { $0 - $1 }
+                split = try runner.upload((high + low + high).map(Double.init))
+            }
             return DeviceRadialLayer(
-                inputs: layer.inputs, outputs: layer.outputs,
-                weight: try runner.upload(layer.weight.map { $0 * layer.scale }), activation: layer.activation,
-                activationScale: last ? layer.activationScale : 1)
+                inputs: layer.inputs, outputs: layer.outputs, weight: try runner.upload(scaled),
+                activation: layer.activation, activationScale: last ? layer.activationScale : 1, splitWeight: split)
         }
         conv = try ConvolutionKernels(context: runner.context, cache: cache, descriptor: interaction.conv)
         linear = try DeviceLinear(interaction.linear, scale: 1 / interaction.avgNumNeighbors, runner: runner)

@@ -14,6 +14,8 @@ import Foundation
 ///   gv f64[E,3])`: `gv = (∂sh/∂v)ᵀ gsh + (∂radial/∂v)ᵀ gradial`, the forward re-run on `Dual<T>`.
 /// - `act_forward_{silu,tanh}(n, z, x, scale)`: `x = scale · act(z)`; `act_backward_{silu,tanh}(n, z, g, scale)`:
 ///   `g ← g · scale · act′(z)` in place.
+/// - `act_forward_split_{silu,tanh}_f32(n, width, z, out, scale)`: `x = scale · act(z)` written as rows
+///   `[x_hi | x_hi | x_lo]` of `3·width` for a 3xTF32 GEMM (``RadialMLPPrecision/split3xTF32``).
 /// - `node_energy(N, elements, e0, acc, scale, shift, out)`: `out = e0[element] + (acc · scale + shift)`.
 /// - `fill(n, x, value)`, `add(n, y, x)`: `y += x`.
 /// - `forces(N, receiver_offsets, sender_offsets, sender_edge_ids, gv, forces)` (float64 only): `F_i = −(Σ_{e→i}
@@ -197,6 +199,19 @@ struct ModelKernelSource {
 
             SWIFTMACE_ELEMENTWISE(float, f32)
             SWIFTMACE_ELEMENTWISE(double, f64)
+
+            // x = scale · act(z) split for a 3xTF32 GEMM: row r of `out` is [x_hi | x_hi | x_lo], x_hi = x with its
+            // low 13 mantissa bits cleared (exact in TF32), x_lo = x − x_hi (exact in float32).
+            #define SWIFTMACE_SPLIT(ACT, NAME) \
+            extern "C" __global__ void act_forward_split_##NAME##_f32(long long n, int width, const float* __restrict__ z, \
+                float* __restrict__ out, float scale) { \
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
+              const float x = ACT(z[i]) * scale; \
+              const float hi = __uint_as_float(__float_as_uint(x) & 0xffffe000u); \
+              const long long r = i / width, c = i % width; \
+              float* o = out + r * 3 * width + c; o[0] = hi; o[width] = hi; o[2 * width] = x - hi; }
+            SWIFTMACE_SPLIT(silu<float>, silu)
+            SWIFTMACE_SPLIT(tanh_act<float>, tanh)
 
             extern "C" __global__ void forces(int nodes, const int* __restrict__ receiver_offsets,
                                               const int* __restrict__ sender_offsets,

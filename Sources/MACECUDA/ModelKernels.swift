@@ -43,6 +43,14 @@ struct ModelKernels {
         try launch("act_forward_" + name, count: count, [.int64(Int64(count)), .buffer(z), .buffer(x), value(scale)], stream)
     }
 
+    /// `x = scale · act(z)` as float32 rows `[x_hi | x_hi | x_lo]` (`z` is `[count / width, width]`).
+    func splitActivation(_ name: String, z: DeviceBuffer, split: DeviceBuffer, count: Int, width: Int, scale: Double,
+                         stream: CUDAStream) throws {
+        try launch(
+            "act_forward_split_" + name + "_f32", count: count, typed: false,
+            [.int64(Int64(count)), .int32(Int32(width)), .buffer(z), .buffer(split), .float32(Float(scale))], stream)
+    }
+
     /// `g ← g · scale · act′(z)`.
     func activationBackward(
         _ name: String, z: DeviceBuffer, gradient: DeviceBuffer, count: Int, scale: Double, stream: CUDAStream

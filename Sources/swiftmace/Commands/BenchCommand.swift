@@ -30,8 +30,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "float32 or float64.")
     var dtype: String = "float32"
 
-    @Flag(help: "Run the radial MLP's GEMMs in TF32 (float32 only).")
-    var tf32MLP = false
+    @Option(name: .customLong("mlp-precision"), help: "float32 models: radial-MLP GEMMs in float32, 3xtf32 or tf32.")
+    var mlpPrecision: String = "float32"
 
     @Option(help: "Timed repeats (median reported).")
     var repeats: Int = 10
@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
         }
         guard ["cpu", "cuda"].contains(device) else { throw ValidationError("--device must be 'cpu' or 'cuda'; got '\(device)'") }
         guard (1...64).contains(replicate) else { throw ValidationError("--replicate must be in 1...64; got '\(replicate)'") }
+        guard RadialMLPPrecision(rawValue: mlpPrecision) != nil else {
+            throw ValidationError("--mlp-precision must be 'float32', '3xtf32' or 'tf32'; got '\(mlpPrecision)'")
+        }
         guard repeats >= 1, warmup >= 0 else { throw ValidationError("--repeats must be ≥ 1 and --warmup ≥ 0") }
     }
 
@@ -73,8 +76,9 @@ struct BenchCommand: ParsableCommand {
         let median: Double
         if let context {
             report["gpu"] = context.device.name
-            let gpu = try CUDAMACEModel(model: mace, context: context, radialTF32: tf32MLP)
-            report["tf32_mlp"] = gpu.radialTF32
+            let gpu = try CUDAMACEModel(
+                model: mace, context: context, radialPrecision: RadialMLPPrecision(rawValue: mlpPrecision) ?? .float32)
+            report["mlp_precision"] = gpu.radialPrecision.rawValue
             let timings = try gpu.benchmark(graph, warmup: warmup, repeats: repeats)
             let cost = gpu.stepCost(nodes: atoms, edges: edges)
             median = timings.endToEnd.median
