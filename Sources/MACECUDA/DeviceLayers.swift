@@ -15,8 +15,11 @@ struct DeviceRadialLayer {
     let activation: String?
     /// 1 except after the last layer (the CPU model carries hidden layers' constants into the next weight).
     let activationScale: Double
-    /// For the 3xTF32 last layer: `[W_hi; W_lo; W_hi]`, `[3 · inputs, outputs]` float32.
+    /// 3xTF32 (layers after the first): `[W_hi; W_lo; W_hi]`, `[3 · inputs, outputs]` float32, for the forward.
     let splitWeight: DeviceBuffer?
+    /// 3xTF32 (layers before the last, whose output gradient comes from an activation): `[Wᵀ_hi; Wᵀ_lo; Wᵀ_hi]`,
+    /// `[3 · outputs, inputs]` float32, for the input gradient.
+    let splitTransposed: DeviceBuffer?
 }
 
 /// One interaction + product layer.
@@ -53,7 +56,7 @@ struct DeviceReadout {
 extension DeviceLayer {
     init(
         interaction: InteractionLayer, product: ProductLayer, elementCount: Int, index: Int, runner: GEMMRunner,
-        cache: KernelCache, splitLastRadialLayer: Bool
+        cache: KernelCache, splitRadialLayers: Bool
     ) throws {
         residual = interaction.residual
         useSC = product.useSC
@@ -67,16 +70,14 @@ extension DeviceLayer {
                 throw CUDAError.invalidArgument("interactions.\(index) radial MLP: hidden layer \(k) has no activation")
             }
             let scaled = layer.weight.map { $0 * layer.scale }
-            var split: DeviceBuffer?
-            if last && splitLastRadialLayer && k > 0 {
-                let single = scaled.map { Float($0) }
-                let high = single.map { Float(bitPattern: $0.bitPattern & 0xFFFF_E000) }
-                let low = zip(single, high).map { $0 - $1 }
-                split = try runner.upload((high + low + high).map(Double.init))
+            let transposed = (0..<(layer.inputs * layer.outputs)).map {
+                scaled[($0 % layer.inputs) * layer.outputs + $0 / layer.inputs]
             }
             return DeviceRadialLayer(
                 inputs: layer.inputs, outputs: layer.outputs, weight: try runner.upload(scaled),
-                activation: layer.activation, activationScale: last ? layer.activationScale : 1, splitWeight: split)
+                activation: layer.activation, activationScale: last ? layer.activationScale : 1,
+                splitWeight: splitRadialLayers && k > 0 ? try runner.upload(Self.split3(scaled)) : nil,
+                splitTransposed: splitRadialLayers && !last ? try runner.upload(Self.split3(transposed)) : nil)
         }
         conv = try ConvolutionKernels(context: runner.context, cache: cache, descriptor: interaction.conv)
         linear = try DeviceLinear(interaction.linear, scale: 1 / interaction.avgNumNeighbors, runner: runner)
@@ -92,6 +93,14 @@ extension DeviceLayer {
                 "interactions.\(index): the radial MLP gives \(radialMLP.last?.outputs ?? 0) weights per edge; "
                     + "conv_tp needs \(interaction.conv.weightCount)")
         }
+    }
+
+    /// `[hi; lo; hi]` of a float32 matrix: hi keeps the top 10 mantissa bits (exact in TF32), lo = x − hi.
+    static func split3(_ values: [Double]) -> [Double] {
+        let single = values.map { Float($0) }
+        let high = single.map { Float(bitPattern: $0.bitPattern & 0xFFFF_E000) }
+        let low = zip(single, high).map { $0 - $1 }
+        return (high + low + high).map(Double.init)
     }
 
     /// Conv weights per edge, the FLOPs of one radial-MLP pass per edge.

@@ -16,7 +16,11 @@ public enum MACEModelSelftest {
         ("default_hcno", ["3bpa.xyz", "water_192.xyz"]),
         ("l2_tial", ["batch_tial.xyz"]),
         ("plain_f32", ["3bpa.xyz"]),
+        ("scalar_hco", [isolatedAtoms]),
     ]
+
+    /// A structure made here, not read: three atoms 20 Å apart (a graph with no edges at all).
+    static let isolatedAtoms = "three isolated atoms"
 
     /// Bounds: GPU float64 vs CPU float64 (energy relative, forces max |ΔF| eV/Å, virials relative); GPU float32
     /// vs CPU float64 (energy relative, forces relative RMSE, virials relative), also with the 3xTF32 radial MLP.
@@ -41,7 +45,9 @@ public enum MACEModelSelftest {
                 let label = "MACE model \(name) on \(structure)"
                 do {
                     let file = folder.appendingPathComponent(name + ".safetensors")
-                    let configurations = try ExtXYZReader.read(contentsOf: locate(structure, in: folder))
+                    let configurations = structure == isolatedAtoms
+                        ? [Configuration(atomicNumbers: [1, 6, 8], positions: [.zero, SIMD3(20, 0, 0), SIMD3(0, 20, 0)])]
+                        : try ExtXYZReader.read(contentsOf: locate(structure, in: folder))
                     let cpu = try MACEModel(contentsOf: file, dtype: .float64)
                     let reference = try cpu.evaluate(configurations, computeStress: true)
                     for (dtype, radial) in precisions {

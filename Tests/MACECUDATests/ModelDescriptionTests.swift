@@ -45,6 +45,19 @@ import TestSupport
         }
     }
 
+    @Test func split3xTF32WeightsAreExactHighAndLowParts() {
+        let values = [0.1, -1.0 / 3, 12345.678, 1e-30, 0]
+        let split = DeviceLayer.split3(values)
+        #expect(split.count == 15)
+        for (n, value) in values.enumerated() {
+            let high = Float(split[n]), low = Float(split[5 + n])
+            #expect(high.bitPattern & 0x1FFF == 0, "hi fits TF32's 10 mantissa bits")
+            #expect(high + low == Float(value), "hi + lo is the float32 value exactly")
+            #expect(split[10 + n] == split[n])
+        }
+        #expect(Float(split[5]) != 0, "0.1 has a non-zero low part")
+    }
+
     @Test func modelKernelSourceIsSpecialisedWithExactConstants() {
         let code = ModelKernelSource(maxEll: 2, besselCount: 6, envelopeExponent: 5).code
         #expect(code.contains("constexpr int LMAX = 2;") && code.contains("constexpr int NSH = 9;"))
