@@ -222,31 +222,17 @@ extension CUDAMACEModel {
         let e = w.edges
         var gradient = w.weightGradient
         for (k, mlp) in layer.radialMLP.enumerated().reversed() {
-            let target = k == 0 ? w.radialGradient : w.mlpGradients[k % 2]
-            let c = GEMMOperand(address: target.address, leadingDimension: mlp.inputs)
-            if let activation = mlp.activation, let z = w.preActivations[t][k], let splitT = mlp.splitTransposed,
-                let split = w.splitActivation
-            {
-                try kernels.splitActivationBackward(
-                    activation, z: z, gradient: gradient, split: split, count: e * mlp.outputs, width: mlp.outputs,
-                    scale: mlp.activationScale, stream: stream)
-                try runner.gemm(
-                    m: e, n: mlp.inputs, k: 3 * mlp.outputs,
-                    a: GEMMOperand(address: split.address, leadingDimension: 3 * mlp.outputs),
-                    b: GEMMOperand(address: splitT.address, leadingDimension: mlp.inputs), c: c, beta: k == 0 ? 1 : 0,
-                    tf32: true)
-            } else {
-                if let activation = mlp.activation, let z = w.preActivations[t][k] {
-                    try kernels.activationBackward(
-                        activation, z: z, gradient: gradient, count: e * mlp.outputs, scale: mlp.activationScale,
-                        stream: stream)
-                }
-                try runner.gemm(
-                    m: e, n: mlp.inputs, k: mlp.outputs,
-                    a: GEMMOperand(address: gradient.address, leadingDimension: mlp.outputs),
-                    b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true, c: c,
-                    beta: k == 0 ? 1 : 0, tf32: radialPrecision == .tf32)
+            if let activation = mlp.activation, let z = w.preActivations[t][k] {
+                try kernels.activationBackward(
+                    activation, z: z, gradient: gradient, count: e * mlp.outputs, scale: mlp.activationScale,
+                    stream: stream)
             }
+            let target = k == 0 ? w.radialGradient : w.mlpGradients[k % 2]
+            try runner.gemm(
+                m: e, n: mlp.inputs, k: mlp.outputs, a: GEMMOperand(address: gradient.address, leadingDimension: mlp.outputs),
+                b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
+                c: GEMMOperand(address: target.address, leadingDimension: mlp.inputs), beta: k == 0 ? 1 : 0,
+                tf32: radialPrecision == .tf32)
             gradient = target
         }
     }

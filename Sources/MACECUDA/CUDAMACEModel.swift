@@ -76,7 +76,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
         layers = try zip(description.interactions, description.products).enumerated().map { index, pair in
             try DeviceLayer(
                 interaction: pair.0, product: pair.1, elementCount: description.numElements, index: index,
-                runner: runner, cache: cache, splitRadialLayers: precision == .split3xTF32)
+                runner: runner, cache: cache, splitLastRadialLayer: precision == .split3xTF32)
         }
         readouts = try description.readouts.enumerated().map { index, readout in
             guard (0..<description.interactions.count).contains(readout.featureLayer) else {

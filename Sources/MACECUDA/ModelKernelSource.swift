@@ -15,8 +15,7 @@ import Foundation
 /// - `act_forward_{silu,tanh}(n, z, x, scale)`: `x = scale · act(z)`; `act_backward_{silu,tanh}(n, z, g, scale)`:
 ///   `g ← g · scale · act′(z)` in place.
 /// - `act_forward_split_{silu,tanh}_f32(n, width, z, out, scale)`: `x = scale · act(z)` written as rows
-///   `[x_hi | x_hi | x_lo]` of `3·width` for a 3xTF32 GEMM (``RadialMLPPrecision/split3xTF32``);
-///   `act_backward_split_{silu,tanh}_f32(n, width, z, g, out, scale)`: `g · scale · act′(z)` split the same way.
+///   `[x_hi | x_hi | x_lo]` of `3·width` for a 3xTF32 GEMM (``RadialMLPPrecision/split3xTF32``).
 /// - `node_energy(N, elements, e0, acc, scale, shift, out)`: `out = e0[element] + (acc · scale + shift)`.
 /// - `fill(n, x, value)`, `add(n, y, x)`: `y += x`.
 /// - `forces(N, receiver_offsets, sender_offsets, sender_edge_ids, gv, forces)` (float64 only): `F_i = −(Σ_{e→i}
@@ -171,7 +170,7 @@ struct ModelKernelSource {
             template <typename T> __device__ __forceinline__ T silu_grad(T z) {
               const T s = T(1) / (T(1) + mexp(-z)); return s * (T(1) + z * (T(1) - s)); }
             template <typename T> __device__ __forceinline__ T tanh_act(T z) { return mtanh(z); }
-            template <typename T> __device__ __forceinline__ T tanh_act_grad(T z) { const T t = mtanh(z); return T(1) - t * t; }
+            template <typename T> __device__ __forceinline__ T tanh_grad(T z) { const T t = mtanh(z); return T(1) - t * t; }
 
             #define SWIFTMACE_ELEMENTWISE(T, SUFFIX) \\
             extern "C" __global__ void act_forward_silu_##SUFFIX(long long n, const T* __restrict__ z, T* __restrict__ x, T scale) { \\
@@ -181,7 +180,7 @@ struct ModelKernelSource {
             extern "C" __global__ void act_forward_tanh_##SUFFIX(long long n, const T* __restrict__ z, T* __restrict__ x, T scale) { \\
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) x[i] = tanh_act(z[i]) * scale; } \\
             extern "C" __global__ void act_backward_tanh_##SUFFIX(long long n, const T* __restrict__ z, T* __restrict__ g, T scale) { \\
-              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) g[i] = g[i] * scale * tanh_act_grad(z[i]); } \\
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) g[i] = g[i] * scale * tanh_grad(z[i]); } \\
             extern "C" __global__ void fill_##SUFFIX(long long n, T* __restrict__ x, T v) { \\
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) x[i] = v; } \\
             extern "C" __global__ void add_##SUFFIX(long long n, T* __restrict__ y, const T* __restrict__ x) { \\
@@ -207,19 +206,12 @@ struct ModelKernelSource {
             extern "C" __global__ void act_forward_split_##NAME##_f32(long long n, int width, const float* __restrict__ z, \
                 float* __restrict__ out, float scale) { \
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
-              const float x = ACT<float>(z[i]) * scale; \
-              const float hi = __uint_as_float(__float_as_uint(x) & 0xffffe000u); \
-              const long long r = i / width, c = i % width; \
-              float* o = out + r * 3 * width + c; o[0] = hi; o[width] = hi; o[2 * width] = x - hi; } \
-            extern "C" __global__ void act_backward_split_##NAME##_f32(long long n, int width, const float* __restrict__ z, \
-                const float* __restrict__ g, float* __restrict__ out, float scale) { \
-              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
-              const float x = g[i] * scale * ACT##_grad(z[i]); \
+              const float x = ACT(z[i]) * scale; \
               const float hi = __uint_as_float(__float_as_uint(x) & 0xffffe000u); \
               const long long r = i / width, c = i % width; \
               float* o = out + r * 3 * width + c; o[0] = hi; o[width] = hi; o[2 * width] = x - hi; }
-            SWIFTMACE_SPLIT(silu, silu)
-            SWIFTMACE_SPLIT(tanh_act, tanh)
+            SWIFTMACE_SPLIT(silu<float>, silu)
+            SWIFTMACE_SPLIT(tanh_act<float>, tanh)
 
             extern "C" __global__ void forces(int nodes, const int* __restrict__ receiver_offsets,
                                               const int* __restrict__ sender_offsets,

@@ -51,17 +51,6 @@ struct ModelKernels {
             [.int64(Int64(count)), .int32(Int32(width)), .buffer(z), .buffer(split), .float32(Float(scale))], stream)
     }
 
-    /// `g · scale · act′(z)` as float32 rows `[g_hi | g_hi | g_lo]`.
-    func splitActivationBackward(
-        _ name: String, z: DeviceBuffer, gradient: DeviceBuffer, split: DeviceBuffer, count: Int, width: Int,
-        scale: Double, stream: CUDAStream
-    ) throws {
-        try launch(
-            "act_backward_split_" + name + "_f32", count: count, typed: false,
-            [.int64(Int64(count)), .int32(Int32(width)), .buffer(z), .buffer(gradient), .buffer(split), .float32(Float(scale))],
-            stream)
-    }
-
     /// `g ← g · scale · act′(z)`.
     func activationBackward(
         _ name: String, z: DeviceBuffer, gradient: DeviceBuffer, count: Int, scale: Double, stream: CUDAStream

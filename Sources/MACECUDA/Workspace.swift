@@ -41,7 +41,7 @@ final class Workspace {
 
     // Temporaries.
     let mlpActivation: DeviceBuffer  // T [E, max h]
-    let splitActivation: DeviceBuffer?  // float32 [E, 3 · max h]: split activations / their gradients (3xTF32)
+    let splitActivation: DeviceBuffer?  // float32 [E, 3 · max h] for a 3xTF32 last radial layer
     let mid: DeviceBuffer
     let preMessage: DeviceBuffer
     let product: DeviceBuffer
@@ -118,7 +118,7 @@ final class Workspace {
             try readout.hidden.map { _ in try run.buffer(n * readout.first.outputWidth) }
         }
         mlpActivation = try run.buffer(e * maxHidden)
-        let splits = layers.contains { $0.radialMLP.contains { $0.splitWeight != nil || $0.splitTransposed != nil } }
+        let splits = layers.contains { $0.radialMLP.last?.splitWeight != nil }
         splitActivation = splits ? try run.buffer(3 * e * maxHidden) : nil
         mid = try run.buffer(n * widest(\.midWidth))
         preMessage = try run.buffer(n * widest(\.messageWidth))
