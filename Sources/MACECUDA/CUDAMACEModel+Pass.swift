@@ -51,9 +51,13 @@ extension CUDAMACEModel {
         try timer.measure("linear_up") { try layer.linearUp.forward(input, w.up[t], rows: n, accumulate: false, run) }
         try timer.measure("radial MLP") { try radialForward(layer: layer, index: t, w) }
         try timer.measure("conv_tp forward") {
-            try layer.conv.forward(
-                receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh, mid: w.mid, scalar: scalar,
-                stream: stream)
+            if w.chunked {
+                try chunkedConvForward(layer: layer, index: t, w)
+            } else {
+                try layer.conv.forward(
+                    receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh, mid: w.mid,
+                    scalar: scalar, stream: stream)
+            }
         }
         try timer.measure("linear") {
             try layer.linear.forward(w.mid, layer.residual ? w.messages[t] : w.preMessage, rows: n, accumulate: false, run)
@@ -73,14 +77,16 @@ extension CUDAMACEModel {
         }
     }
 
-    /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`.
+    /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
+    /// edge chunks the last layer is left to the chunks (its input stays in `mlpActivation`, or is the radial basis).
     private func radialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
         let e = w.edges
         let tf32 = radialPrecision == .tf32
         var x = w.radial
         for (k, mlp) in layer.radialMLP.enumerated() {
             let last = k == layer.radialMLP.count - 1
-            let z = w.preActivations[t][k] ?? w.edgeWeights[t]
+            if last && w.chunked { break }
+            guard let z = w.preActivations[t][k] ?? w.edgeWeights.dropFirst(t).first else { break }
             if let split = layer.radialMLP[k].splitWeight, let splitInput = w.splitActivation, x === splitInput {
                 try runner.gemm(
                     m: e, n: mlp.outputs, k: 3 * mlp.inputs,
@@ -143,16 +149,25 @@ extension CUDAMACEModel {
         for (t, layer) in layers.enumerated().reversed() {
             try timer.measure(dense) { try nodeBackward(layer: layer, index: t, w) }
             try timer.measure(prefix + "conv_tp dR, dSH") {
-                try layer.conv.backward(
-                    receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh, dmid: w.midGradient,
-                    dweight: w.weightGradient, dx2: w.layerSHGradient, scalar: scalar, stream: stream)
+                if w.chunked {
+                    try chunkedConvBackward(layer: layer, index: t, w)
+                } else {
+                    try layer.conv.backward(
+                        receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh,
+                        dmid: w.midGradient, dweight: w.weightGradient, dx2: w.layerSHGradient, scalar: scalar,
+                        stream: stream)
+                }
                 try kernels.add(w.shGradient, w.layerSHGradient, count: w.edges * kernels.source.shCount, stream: stream)
             }
             if t > 0 {
                 try timer.measure(prefix + "conv_tp dx (sender CSR)") {
-                    try layer.conv.senderBackward(
-                        senders: w.senderCSR, weight: w.edgeWeights[t], x2: w.sh, dmid: w.midGradient,
-                        dx1: w.upGradient, scalar: scalar, stream: stream)
+                    if w.chunked {
+                        try chunkedSenderBackward(layer: layer, index: t, w)
+                    } else {
+                        try layer.conv.senderBackward(
+                            senders: w.senderCSR, weight: w.edgeWeights[t], x2: w.sh, dmid: w.midGradient,
+                            dx1: w.upGradient, scalar: scalar, stream: stream)
+                    }
                 }
                 try timer.measure(dense) {
                     try layer.linearUp.backward(
@@ -218,16 +233,24 @@ extension CUDAMACEModel {
     }
 
     /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`.
+    /// The radial MLP's gradient target of layer `k`'s input (the radial basis' gradient for `k = 0`).
+    func radialInputGradient(_ k: Int, _ w: Workspace) -> DeviceBuffer {
+        k == 0 ? w.radialGradient : w.mlpGradients[k % 2]
+    }
+
+    /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`. With
+    /// edge chunks the last layer's step was done per chunk; this continues from its result.
     private func radialBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
         let e = w.edges
-        var gradient = w.weightGradient
-        for (k, mlp) in layer.radialMLP.enumerated().reversed() {
+        let count = layer.radialMLP.count
+        var gradient = w.chunked ? radialInputGradient(count - 1, w) : w.weightGradient
+        for (k, mlp) in layer.radialMLP.enumerated().reversed() where !(w.chunked && k == count - 1) {
             if let activation = mlp.activation, let z = w.preActivations[t][k] {
                 try kernels.activationBackward(
                     activation, z: z, gradient: gradient, count: e * mlp.outputs, scale: mlp.activationScale,
                     stream: stream)
             }
-            let target = k == 0 ? w.radialGradient : w.mlpGradients[k % 2]
+            let target = radialInputGradient(k, w)
             try runner.gemm(
                 m: e, n: mlp.inputs, k: mlp.outputs, a: GEMMOperand(address: gradient.address, leadingDimension: mlp.outputs),
                 b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,

@@ -35,6 +35,11 @@ public final class CUDAMACEModel: @unchecked Sendable {
     let energyShift: Double
     /// The radial MLP's GEMM arithmetic (`.float32` for float64 models, meaning their own dtype).
     public let radialPrecision: RadialMLPPrecision
+    /// Edges per chunk of the radial MLP's last layer and the conv (nil: all edges at once). With chunks the edge
+    /// weights `[E, weight_numel]` are never held whole: they are computed per chunk of receivers in the forward,
+    /// again per chunk in the backward, and per chunk of senders for the sender-side gradient (more GEMM work,
+    /// far less memory).
+    public let edgeChunk: Int?
     /// Whether repeated passes on one graph replay a captured CUDA graph (one launch instead of hundreds); the first
     /// pass on a graph always runs directly.
     public var capturesGraphs = true
@@ -42,10 +47,14 @@ public final class CUDAMACEModel: @unchecked Sendable {
     private var cached: Workspace?
 
     /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
-    /// - Parameter radialPrecision: the radial MLP's GEMM arithmetic for float32 models (ignored for float64).
+    /// - Parameters:
+    ///   - radialPrecision: the radial MLP's GEMM arithmetic for float32 models (ignored for float64).
+    ///   - edgeChunk: edges per chunk (see ``edgeChunk``), or nil; not with `.split3xTF32`.
     /// - Throws: `CUDAError` when the device fails or the model uses something the GPU path lacks (max_ell > 3,
-    ///   `apply_cutoff` false, an activation other than silu/tanh).
-    public init(model: MACEModel, context: CUDAContext, radialPrecision: RadialMLPPrecision = .float32) throws {
+    ///   `apply_cutoff` false, an activation other than silu/tanh), or for a bad `edgeChunk`.
+    public init(
+        model: MACEModel, context: CUDAContext, radialPrecision: RadialMLPPrecision = .float32, edgeChunk: Int? = nil
+    ) throws {
         let description = model.layers
         guard description.maxEll <= 3 else {
             throw CUDAError.invalidArgument("the CUDA model supports max_ell ≤ 3; this model has \(description.maxEll)")
@@ -57,6 +66,17 @@ public final class CUDAMACEModel: @unchecked Sendable {
         self.context = context
         let precision = model.dtype == .float32 ? radialPrecision : .float32
         self.radialPrecision = precision
+        if let edgeChunk {
+            guard edgeChunk >= 1, precision != .split3xTF32 else {
+                throw CUDAError.invalidArgument(
+                    "edge chunks of \(edgeChunk) edges with radial-MLP precision \(precision.rawValue); expected ≥ 1 edge "
+                        + "and float32 or tf32")
+            }
+            guard description.interactions.allSatisfy({ $0.radialMLP.last?.activation == nil }) else {
+                throw CUDAError.invalidArgument("edge chunks need a radial MLP whose last layer has no activation")
+            }
+        }
+        self.edgeChunk = edgeChunk
         scalar = model.dtype == .float32 ? .float32 : .float64
         stream = try CUDAStream(context: context)
         let runner = GEMMRunner(context: context, cublas: try CuBLAS(context: context), stream: stream, scalar: scalar)

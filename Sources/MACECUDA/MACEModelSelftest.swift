@@ -29,9 +29,11 @@ public enum MACEModelSelftest {
     public static let float64Energy = 1e-12, float64Forces = 1e-10, float64Virials = 1e-10
     public static let float32Energy = 1e-6, float32Forces = 1e-5, float32Virials = 1e-5
 
-    /// The precisions each case runs in: model dtype and the radial MLP's arithmetic.
-    static let precisions: [(dtype: DType, radial: RadialMLPPrecision)] = [
-        (.float64, .float32), (.float32, .float32), (.float32, .split3xTF32),
+    /// The variants each case runs in: model dtype, the radial MLP's arithmetic, edge chunks (of 40 edges, so the
+    /// fixtures' graphs split into many).
+    static let precisions: [(dtype: DType, radial: RadialMLPPrecision, chunk: Int?)] = [
+        (.float64, .float32, nil), (.float32, .float32, nil), (.float32, .split3xTF32, nil), (.float64, .float32, 40),
+        (.float32, .float32, 40),
     ]
 
     /// Runs every case, reading models and structures from `folder` (a missing file is a failed check).
@@ -50,14 +52,16 @@ public enum MACEModelSelftest {
                         : try ExtXYZReader.read(contentsOf: locate(structure, in: folder))
                     let cpu = try MACEModel(contentsOf: file, dtype: .float64)
                     let reference = try cpu.evaluate(configurations, computeStress: true)
-                    for (dtype, radial) in precisions {
+                    for (dtype, radial, chunk) in precisions {
                         let gpu = try CUDAMACEModel(
-                            model: try MACEModel(contentsOf: file, dtype: dtype), context: context, radialPrecision: radial)
+                            model: try MACEModel(contentsOf: file, dtype: dtype), context: context, radialPrecision: radial,
+                            edgeChunk: chunk)
                         let first = try gpu.evaluate(configurations, computeStress: true)
                         let second = try gpu.evaluate(configurations, computeStress: true)
                         let result = compare(
                             first, second, reference, dtype: dtype, atoms: configurations.map(\.numAtoms))
                         let name = "\(label) \(dtype)\(radial == .float32 ? "" : " + \(radial.rawValue) radial MLP")"
+                            + (chunk.map { ", edge chunks of \($0)" } ?? "")
                         let outcome = SelftestResult(name: name, passed: result.passed, detail: result.detail)
                         results.append(outcome)
                         report(outcome)

@@ -16,6 +16,8 @@ import Foundation
 ///   `g ← g · scale · act′(z)` in place.
 /// - `act_forward_split_{silu,tanh}_f32(n, width, z, out, scale)`: `x = scale · act(z)` written as rows
 ///   `[x_hi | x_hi | x_lo]` of `3·width` for a 3xTF32 GEMM (``RadialMLPPrecision/split3xTF32``).
+/// - `gather_rows(n, width, ids, base, src, out)`, `gather_act_{silu,tanh}(n, width, ids, base, z, out, scale)`:
+///   row i of `out` = row `ids[i]` (or `base + i` when `ids` is null) of `src`, or `scale · act` of it (edge chunks).
 /// - `node_energy(N, elements, e0, acc, scale, shift, out)`: `out = e0[element] + (acc · scale + shift)`.
 /// - `fill(n, x, value)`, `add(n, y, x)`: `y += x`.
 /// - `forces(N, receiver_offsets, sender_offsets, sender_edge_ids, gv, forces)` (float64 only): `F_i = −(Σ_{e→i}
@@ -197,8 +199,28 @@ struct ModelKernelSource {
                 double* __restrict__ gv) { \\
               edge_embedding_backward_body<T>(edges, vectors, bessel_w, prefactor, r_max, gsh, gradial, gv); }
 
+            // Row gathers for edge chunks: row i of `out` is row (ids ? ids[i] : base + i) of the source.
+            #define SWIFTMACE_GATHER(T, SUFFIX) \
+            extern "C" __global__ void gather_rows_##SUFFIX(long long n, int width, const int* __restrict__ ids, long long base, \
+                const T* __restrict__ src, T* __restrict__ out) { \
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
+              const long long r = i / width, c = i % width; \
+              out[i] = src[(ids ? (long long)ids[r] : base + r) * width + c]; } \
+            extern "C" __global__ void gather_act_silu_##SUFFIX(long long n, int width, const int* __restrict__ ids, long long base, \
+                const T* __restrict__ z, T* __restrict__ out, T scale) { \
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
+              const long long r = i / width, c = i % width; \
+              out[i] = silu(z[(ids ? (long long)ids[r] : base + r) * width + c]) * scale; } \
+            extern "C" __global__ void gather_act_tanh_##SUFFIX(long long n, int width, const int* __restrict__ ids, long long base, \
+                const T* __restrict__ z, T* __restrict__ out, T scale) { \
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
+              const long long r = i / width, c = i % width; \
+              out[i] = tanh_act(z[(ids ? (long long)ids[r] : base + r) * width + c]) * scale; }
+
             SWIFTMACE_ELEMENTWISE(float, f32)
             SWIFTMACE_ELEMENTWISE(double, f64)
+            SWIFTMACE_GATHER(float, f32)
+            SWIFTMACE_GATHER(double, f64)
 
             // x = scale · act(z) split for a 3xTF32 GEMM: row r of `out` is [x_hi | x_hi | x_lo], x_hi = x with its
             // low 13 mantissa bits cleared (exact in TF32), x_lo = x − x_hi (exact in float32).

@@ -51,6 +51,20 @@ struct ModelKernels {
             [.int64(Int64(count)), .int32(Int32(width)), .buffer(z), .buffer(split), .float32(Float(scale))], stream)
     }
 
+    /// Rows of `source` (`width` wide) into `out`: row i ← row `ids[i]` (address of an int32 array) or `base + i`
+    /// when `ids` is 0; with an activation, `scale · act(row)`.
+    func gatherRows(
+        _ source: UInt64, out: UInt64, rows: Int, width: Int, ids: UInt64, base: Int, activation: String? = nil,
+        scale: Double = 1, stream: CUDAStream
+    ) throws {
+        let count = rows * width
+        var arguments: [KernelArgument] = [
+            .int64(Int64(count)), .int32(Int32(width)), .pointer(ids), .int64(Int64(base)), .pointer(source), .pointer(out),
+        ]
+        if activation != nil { arguments.append(value(scale)) }
+        try launch(activation.map { "gather_act_" + $0 } ?? "gather_rows", count: count, arguments, stream)
+    }
+
     /// `g ← g · scale · act′(z)`.
     func activationBackward(
         _ name: String, z: DeviceBuffer, gradient: DeviceBuffer, count: Int, scale: Double, stream: CUDAStream

@@ -33,7 +33,8 @@ final class Workspace {
     /// Per layer.
     let up: [DeviceBuffer]
     let preActivations: [[DeviceBuffer?]]  // [layer][mlp layer] T [E, h] where the layer has an activation
-    let edgeWeights: [DeviceBuffer]  // T [E, numel]
+    /// T [E, numel] per layer; empty with edge chunks (the edge weights then exist for one chunk at a time).
+    let edgeWeights: [DeviceBuffer]
     let messages: [DeviceBuffer]
     let features: [DeviceBuffer]
     /// Per readout with a hidden layer: its pre-activation `[N, hidden]`.
@@ -56,7 +57,7 @@ final class Workspace {
     let preMessageGradient: DeviceBuffer
     let midGradient: DeviceBuffer
     let upGradient: DeviceBuffer
-    let weightGradient: DeviceBuffer  // T [E, max numel]
+    let weightGradient: DeviceBuffer  // T [E (or the largest chunk), max numel]
     let mlpGradients: [DeviceBuffer]  // two T [E, max h]
     let layerSHGradient: DeviceBuffer
     let shGradient: DeviceBuffer
@@ -65,6 +66,15 @@ final class Workspace {
     let readoutGradient: DeviceBuffer
     let vectorGradients: DeviceBuffer  // f64 [E, 3]
     let forces: DeviceBuffer  // f64 [N, 3]
+
+    /// Edge chunks (nil without): receiver-CSR and sender-CSR chunks with their device CSRs, and per-chunk buffers:
+    /// edge weights `[chunk, max numel]`, the last radial layer's input `[chunk, its width]`, gathered SH.
+    let receiverChunks: [(chunk: EdgeChunk, csr: DeviceEdgeCSR)]
+    let senderChunks: [(chunk: EdgeChunk, csr: DeviceEdgeCSR)]
+    let chunkWeights: DeviceBuffer?
+    let chunkInput: DeviceBuffer?
+    let chunkSH: DeviceBuffer?
+    var chunked: Bool { chunkWeights != nil }
 
     /// Passes run on this workspace, and the pass captured as a CUDA graph after the first (direct) one.
     var passes = 0
@@ -111,7 +121,27 @@ final class Workspace {
         preActivations = try layers.map { layer in
             try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
         }
-        edgeWeights = try layers.map { try run.buffer(e * $0.weightCount) }
+        if let budget = model.edgeChunk {
+            let (n, csrs) = (layout.nodeCount, (layout.receiverCSR, layout.senderCSR))
+            receiverChunks = try EdgeChunk.chunks(of: csrs.0, gatherCount: n, budget: budget).map {
+                ($0, try DeviceEdgeCSR(context: context, csr: $0.csr, stream: stream))
+            }
+            senderChunks = try EdgeChunk.chunks(of: csrs.1, gatherCount: n, budget: budget).map {
+                ($0, try DeviceEdgeCSR(context: context, csr: $0.csr, stream: stream))
+            }
+            let rows = (receiverChunks + senderChunks).map(\.chunk.positions.count).max() ?? 1
+            let lastInputs = layers.compactMap { $0.radialMLP.last?.inputs }.max() ?? 1
+            chunkWeights = try run.buffer(rows * maxWeights)
+            chunkInput = try run.buffer(rows * lastInputs)
+            chunkSH = try run.buffer(rows * model.kernels.source.shCount)
+            edgeWeights = []
+            weightGradient = try run.buffer(rows * maxWeights)
+        } else {
+            (receiverChunks, senderChunks) = ([], [])
+            (chunkWeights, chunkInput, chunkSH) = (nil, nil, nil)
+            edgeWeights = try layers.map { try run.buffer(e * $0.weightCount) }
+            weightGradient = try run.buffer(e * maxWeights)
+        }
         messages = try layers.map { try run.buffer(n * $0.messageWidth) }
         features = try layers.map { try run.buffer(n * $0.outputWidth) }
         readoutPre = try model.readouts.map { readout in
@@ -134,7 +164,6 @@ final class Workspace {
         preMessageGradient = try run.buffer(n * widest(\.messageWidth))
         midGradient = try run.buffer(n * widest(\.midWidth))
         upGradient = try run.buffer(n * widest(\.upWidth))
-        weightGradient = try run.buffer(e * maxWeights)
         mlpGradients = try (0..<2).map { _ in try run.buffer(e * maxHidden) }
         layerSHGradient = try run.buffer(e * model.kernels.source.shCount)
         shGradient = try run.buffer(e * model.kernels.source.shCount)

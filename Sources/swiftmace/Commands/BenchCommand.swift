@@ -33,6 +33,10 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("mlp-precision"), help: "float32 models: radial-MLP GEMMs in float32, 3xtf32 or tf32.")
     var mlpPrecision: String = "float32"
 
+    @Option(name: .customLong("edge-chunk"), help: ArgumentHelp("Edges per chunk of the radial MLP's last layer and "
+        + "the conv (less memory, more GEMM work); default: all edges at once."))
+    var edgeChunk: Int?
+
     @Option(help: "Timed repeats (median reported).")
     var repeats: Int = 10
 
@@ -77,7 +81,9 @@ struct BenchCommand: ParsableCommand {
         if let context {
             report["gpu"] = context.device.name
             let gpu = try CUDAMACEModel(
-                model: mace, context: context, radialPrecision: RadialMLPPrecision(rawValue: mlpPrecision) ?? .float32)
+                model: mace, context: context, radialPrecision: RadialMLPPrecision(rawValue: mlpPrecision) ?? .float32,
+                edgeChunk: edgeChunk)
+            report["edge_chunk"] = edgeChunk ?? NSNull()
             report["mlp_precision"] = gpu.radialPrecision.rawValue
             let timings = try gpu.benchmark(graph, warmup: warmup, repeats: repeats)
             let cost = gpu.stepCost(nodes: atoms, edges: edges)
