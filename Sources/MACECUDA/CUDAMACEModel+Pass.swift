@@ -148,6 +148,10 @@ extension CUDAMACEModel {
         try timer.measure(dense) { try readoutsBackward(w) }
         for (t, layer) in layers.enumerated().reversed() {
             try timer.measure(dense) { try nodeBackward(layer: layer, index: t, w) }
+            if w.chunked && t < layers.count - 1 {
+                // The shared pre-activations hold the last layer's: recompute this layer's hidden MLP.
+                try timer.measure(prefix + "radial MLP") { try radialForward(layer: layer, index: t, w) }
+            }
             try timer.measure(prefix + "conv_tp dR, dSH") {
                 if w.chunked {
                     try chunkedConvBackward(layer: layer, index: t, w)

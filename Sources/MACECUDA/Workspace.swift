@@ -32,7 +32,8 @@ final class Workspace {
     let embedding: DeviceBuffer  // T [N, embedding width]
     /// Per layer.
     let up: [DeviceBuffer]
-    let preActivations: [[DeviceBuffer?]]  // [layer][mlp layer] T [E, h] where the layer has an activation
+    /// [layer][mlp layer] T [E, h] where the MLP layer has an activation; with edge chunks one set shared by layers.
+    let preActivations: [[DeviceBuffer?]]
     /// T [E, numel] per layer; empty with edge chunks (the edge weights then exist for one chunk at a time).
     let edgeWeights: [DeviceBuffer]
     let messages: [DeviceBuffer]
@@ -118,8 +119,21 @@ final class Workspace {
         radial = try run.buffer(e * model.kernels.source.besselCount)
         embedding = try run.buffer(n * model.embedding.outputWidth)
         up = try layers.map { try run.buffer(n * $0.upWidth) }
-        preActivations = try layers.map { layer in
-            try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
+        if model.edgeChunk == nil {
+            preActivations = try layers.map { layer in
+                try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
+            }
+        } else {
+            // With edge chunks, memory matters most: one set of pre-activation buffers shared by all layers; the
+            // backward recomputes a layer's hidden MLP before using them (the last layer's are still there).
+            let depth = layers.map(\.radialMLP.count).max() ?? 0
+            let shared: [DeviceBuffer?] = try (0..<depth).map { k in
+                let widths = layers.compactMap { $0.radialMLP.dropFirst(k).first }.filter { $0.activation != nil }
+                return widths.isEmpty ? nil : try run.buffer(e * (widths.map(\.outputs).max() ?? 1))
+            }
+            preActivations = layers.map { layer in
+                layer.radialMLP.indices.map { layer.radialMLP[$0].activation == nil ? nil : shared[$0] }
+            }
         }
         if let budget = model.edgeChunk {
             let (n, csrs) = (layout.nodeCount, (layout.receiverCSR, layout.senderCSR))
