@@ -24,16 +24,26 @@ extension CUDAMACEModel {
         if count >= 2, let z = w.preActivations[t][count - 2], let activation = layer.radialMLP[count - 2].activation {
             try kernels.gatherRows(
                 z.address, out: input.address, rows: rows, width: last.inputs, ids: ids, base: base,
-                activation: activation, scale: layer.radialMLP[count - 2].activationScale, stream: stream)
+                activation: activation, scale: layer.radialMLP[count - 2].activationScale,
+                split: last.splitWeight != nil, stream: stream)
         } else {
             try kernels.gatherRows(
                 w.radial.address, out: input.address, rows: rows, width: last.inputs, ids: ids, base: base,
                 stream: stream)
         }
-        try runner.gemm(
-            m: rows, n: last.outputs, k: last.inputs, a: GEMMOperand(address: input.address, leadingDimension: last.inputs),
-            b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs),
-            c: GEMMOperand(address: weights.address, leadingDimension: last.outputs), tf32: radialPrecision == .tf32)
+        if let split = last.splitWeight, count >= 2 {
+            try runner.gemm(
+                m: rows, n: last.outputs, k: 3 * last.inputs,
+                a: GEMMOperand(address: input.address, leadingDimension: 3 * last.inputs),
+                b: GEMMOperand(address: split.address, leadingDimension: last.outputs),
+                c: GEMMOperand(address: weights.address, leadingDimension: last.outputs), tf32: true)
+        } else {
+            try runner.gemm(
+                m: rows, n: last.outputs, k: last.inputs,
+                a: GEMMOperand(address: input.address, leadingDimension: last.inputs),
+                b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs),
+                c: GEMMOperand(address: weights.address, leadingDimension: last.outputs), tf32: radialPrecision == .tf32)
+        }
         return weights
     }
 

@@ -49,7 +49,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
     /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
     /// - Parameters:
     ///   - radialPrecision: the radial MLP's GEMM arithmetic for float32 models (ignored for float64).
-    ///   - edgeChunk: edges per chunk (see ``edgeChunk``), or nil; not with `.split3xTF32`.
+    ///   - edgeChunk: edges per chunk (see ``edgeChunk``), or nil.
     /// - Throws: `CUDAError` when the device fails or the model uses something the GPU path lacks (max_ell > 3,
     ///   `apply_cutoff` false, an activation other than silu/tanh), or for a bad `edgeChunk`.
     public init(
@@ -67,10 +67,8 @@ public final class CUDAMACEModel: @unchecked Sendable {
         let precision = model.dtype == .float32 ? radialPrecision : .float32
         self.radialPrecision = precision
         if let edgeChunk {
-            guard edgeChunk >= 1, precision != .split3xTF32 else {
-                throw CUDAError.invalidArgument(
-                    "edge chunks of \(edgeChunk) edges with radial-MLP precision \(precision.rawValue); expected ≥ 1 edge "
-                        + "and float32 or tf32")
+            guard edgeChunk >= 1 else {
+                throw CUDAError.invalidArgument("edge chunks of \(edgeChunk) edges; expected at least 1")
             }
             guard description.interactions.allSatisfy({ $0.radialMLP.last?.activation == nil }) else {
                 throw CUDAError.invalidArgument("edge chunks need a radial MLP whose last layer has no activation")

@@ -33,7 +33,7 @@ public enum MACEModelSelftest {
     /// fixtures' graphs split into many).
     static let precisions: [(dtype: DType, radial: RadialMLPPrecision, chunk: Int?)] = [
         (.float64, .float32, nil), (.float32, .float32, nil), (.float32, .split3xTF32, nil), (.float64, .float32, 40),
-        (.float32, .float32, 40),
+        (.float32, .float32, 40), (.float32, .split3xTF32, 40),
     ]
 
     /// Runs every case, reading models and structures from `folder` (a missing file is a failed check).

@@ -17,7 +17,8 @@ import Foundation
 /// - `act_forward_split_{silu,tanh}_f32(n, width, z, out, scale)`: `x = scale · act(z)` written as rows
 ///   `[x_hi | x_hi | x_lo]` of `3·width` for a 3xTF32 GEMM (``RadialMLPPrecision/split3xTF32``).
 /// - `gather_rows(n, width, ids, base, src, out)`, `gather_act_{silu,tanh}(n, width, ids, base, z, out, scale)`:
-///   row i of `out` = row `ids[i]` (or `base + i` when `ids` is null) of `src`, or `scale · act` of it (edge chunks).
+///   row i of `out` = row `ids[i]` (or `base + i` when `ids` is null) of `src`, or `scale · act` of it (edge chunks);
+///   `gather_act_split_{silu,tanh}_f32` writes the latter as 3xTF32 rows `[hi | hi | lo]`.
 /// - `node_energy(N, elements, e0, acc, scale, shift, out)`: `out = e0[element] + (acc · scale + shift)`.
 /// - `fill(n, x, value)`, `add(n, y, x)`: `y += x`.
 /// - `forces(N, receiver_offsets, sender_offsets, sender_edge_ids, gv, forces)` (float64 only): `F_i = −(Σ_{e→i}
@@ -233,6 +234,17 @@ struct ModelKernelSource {
               const long long r = i / width, c = i % width; \
               float* o = out + r * 3 * width + c; o[0] = hi; o[width] = hi; o[2 * width] = x - hi; }
             SWIFTMACE_SPLIT(silu<float>, silu)
+            // The same for rows gathered by edge (edge chunks): row i of `out` from row (ids ? ids[i] : base + i) of z.
+            #define SWIFTMACE_GATHER_SPLIT(ACT, NAME) \
+            extern "C" __global__ void gather_act_split_##NAME##_f32(long long n, int width, const int* __restrict__ ids, \
+                long long base, const float* __restrict__ z, float* __restrict__ out, float scale) { \
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
+              const long long r = i / width, c = i % width; \
+              const float x = ACT(z[(ids ? (long long)ids[r] : base + r) * width + c]) * scale; \
+              const float hi = __uint_as_float(__float_as_uint(x) & 0xffffe000u); \
+              float* o = out + r * 3 * width + c; o[0] = hi; o[width] = hi; o[2 * width] = x - hi; }
+            SWIFTMACE_GATHER_SPLIT(silu<float>, silu)
+            SWIFTMACE_GATHER_SPLIT(tanh_act<float>, tanh)
             SWIFTMACE_SPLIT(tanh_act<float>, tanh)
 
             extern "C" __global__ void forces(int nodes, const int* __restrict__ receiver_offsets,

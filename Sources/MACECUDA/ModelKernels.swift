@@ -52,15 +52,21 @@ struct ModelKernels {
     }
 
     /// Rows of `source` (`width` wide) into `out`: row i ← row `ids[i]` (address of an int32 array) or `base + i`
-    /// when `ids` is 0; with an activation, `scale · act(row)`.
+    /// when `ids` is 0; with an activation, `scale · act(row)`, and with `split` (float32, activation given) as
+    /// 3xTF32 rows `[hi | hi | lo]` of `3 · width`.
     func gatherRows(
         _ source: UInt64, out: UInt64, rows: Int, width: Int, ids: UInt64, base: Int, activation: String? = nil,
-        scale: Double = 1, stream: CUDAStream
+        scale: Double = 1, split: Bool = false, stream: CUDAStream
     ) throws {
         let count = rows * width
         var arguments: [KernelArgument] = [
             .int64(Int64(count)), .int32(Int32(width)), .pointer(ids), .int64(Int64(base)), .pointer(source), .pointer(out),
         ]
+        if let activation, split {
+            arguments.append(.float32(Float(scale)))
+            try launch("gather_act_split_" + activation + "_f32", count: count, typed: false, arguments, stream)
+            return
+        }
         if activation != nil { arguments.append(value(scale)) }
         try launch(activation.map { "gather_act_" + $0 } ?? "gather_rows", count: count, arguments, stream)
     }

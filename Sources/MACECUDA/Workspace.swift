@@ -146,7 +146,8 @@ final class Workspace {
             let rows = (receiverChunks + senderChunks).map(\.chunk.positions.count).max() ?? 1
             let lastInputs = layers.compactMap { $0.radialMLP.last?.inputs }.max() ?? 1
             chunkWeights = try run.buffer(rows * maxWeights)
-            chunkInput = try run.buffer(rows * lastInputs)
+            let splits = layers.contains { $0.radialMLP.last?.splitWeight != nil }
+            chunkInput = try run.buffer(rows * lastInputs * (splits ? 3 : 1))
             chunkSH = try run.buffer(rows * model.kernels.source.shCount)
             edgeWeights = []
             weightGradient = try run.buffer(rows * maxWeights)
@@ -162,8 +163,8 @@ final class Workspace {
             try readout.hidden.map { _ in try run.buffer(n * readout.first.outputWidth) }
         }
         mlpActivation = try run.buffer(e * maxHidden)
-        let splits = layers.contains { $0.radialMLP.last?.splitWeight != nil }
-        splitActivation = splits ? try run.buffer(3 * e * maxHidden) : nil
+        let splitInFull = model.edgeChunk == nil && layers.contains { $0.radialMLP.last?.splitWeight != nil }
+        splitActivation = splitInFull ? try run.buffer(3 * e * maxHidden) : nil
         mid = try run.buffer(n * widest(\.midWidth))
         preMessage = try run.buffer(n * widest(\.messageWidth))
         product = try run.buffer(n * widest(\.productWidth))
