@@ -78,7 +78,7 @@ extension CUDAMACEModel {
     }
 
     /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
-    /// edge chunks the last layer is left to the chunks (its input stays in `mlpActivation`, or is the radial basis).
+    /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations.
     private func radialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
         let e = w.edges
         let tf32 = radialPrecision == .tf32
