@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // SwiftMACE: the MACE interatomic potential in Swift. Targets are layers, imported downward only
 // (docs/ARCHITECTURE.md): Support < Tensors < CUDA < Equivariance < Atoms < MACE < Training < swiftmace;
-// EquivarianceCUDA (generated equivariant kernels at run time) imports CUDA and Equivariance.
+// EquivarianceCUDA (generated equivariant kernels at run time) imports CUDA and Equivariance; MACECUDA (the model
+// on the GPU: energy + forces with a hand-written reverse pass) imports CUDA, EquivarianceCUDA and MACE.
 // CUDA loads the NVIDIA libraries at run time only: nothing here needs CUDA to build.
 import PackageDescription
 
@@ -31,6 +32,9 @@ let package = Package(
         .target(
             name: "MACE", dependencies: ["Support", "Tensors", "Equivariance", "Atoms"], exclude: ["README.md"]),
         .target(
+            name: "MACECUDA", dependencies: ["Support", "Tensors", "CUDA", "Equivariance", "EquivarianceCUDA", "Atoms", "MACE"],
+            exclude: ["README.md"]),
+        .target(
             name: "Training",
             dependencies: [
                 "Support", "Tensors", "Atoms", "Equivariance", "MACE", .product(name: "Yams", package: "Yams"),
@@ -39,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "swiftmace",
             dependencies: [
-                "Support", "Atoms", "Equivariance", "Tensors", "CUDA", "EquivarianceCUDA", "MACE", "Training",
+                "Support", "Atoms", "Equivariance", "Tensors", "CUDA", "EquivarianceCUDA", "MACE", "MACECUDA", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -53,6 +57,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "CUDATests", dependencies: ["CUDA", "Support", "Tensors", "TestSupport"]),
         .testTarget(name: "MACETests", dependencies: ["MACE", "Atoms", "Tensors", "Equivariance", "TestSupport"]),
+        .testTarget(name: "MACECUDATests", dependencies: ["MACECUDA", "MACE", "Atoms", "TestSupport"]),
         .testTarget(
             name: "TrainingTests", dependencies: ["Training", "MACE", "Tensors", "Atoms", "Support", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftmace", "TestSupport"]),

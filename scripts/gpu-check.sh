@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SwiftMACE, MIT licence.
 # GPU check on the device machine (which has no Swift toolchain): runs the static binaries from device/ (build them
-# here first, see below), i.e. `swiftmace selftest --device cuda` and the `cuda` benchmark. Builds nothing.
+# here first, see below), i.e. `swiftmace selftest --device cuda` (its "MACE model" group reads Tests/Fixtures/mace,
+# so run this from a checkout) and the `cuda` benchmark. Builds nothing. The model benchmark is `swiftmace bench`
+# (BENCHMARKS.md, "MACE energy + forces on the GPU").
 #   swift build -c release -Xswiftc -static-stdlib --product swiftmace
 #   swift build -c release -Xswiftc -static-stdlib --product swiftmace-benchmarks
 #   mkdir -p device && cp .build/release/swiftmace .build/release/swiftmace-benchmarks device/ && strip device/*

@@ -49,4 +49,38 @@ public final class ConvolutionKernels: @unchecked Sendable {
             module.kernel(named: source.senderBackward.entryName(scalar)), source.senderBackward, csr: senders,
             operands: [weight, nil, x2, dmid, dx1], stream: stream)
     }
+
+    /// ``forward(receivers:weight:x1:x2:mid:scalar:stream:)`` on device addresses: per-edge operands indexed by
+    /// the CSR's (local) edge IDs, `x1` by its gathered rows, `mid` by its (local) rows, so a CSR over a range of
+    /// receivers and its edges works on row ranges of larger buffers (edge chunks).
+    public func forward(
+        receivers: DeviceEdgeCSR, weight: UInt64, x1: UInt64, x2: UInt64, mid: UInt64, scalar: KernelScalar,
+        stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.forward.entryName(scalar)), source.forward, csr: receivers,
+            addresses: [weight, x1, x2, mid], stream: stream)
+    }
+
+    /// ``backward(receivers:weight:x1:x2:dmid:dweight:dx2:scalar:stream:)`` on device addresses (see the address
+    /// form of `forward`).
+    public func backward(
+        receivers: DeviceEdgeCSR, weight: UInt64, x1: UInt64, x2: UInt64, dmid: UInt64, dweight: UInt64, dx2: UInt64,
+        scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.backward.entryName(scalar)), source.backward, csr: receivers,
+            addresses: [weight, x1, x2, dmid, dweight, dx2], stream: stream)
+    }
+
+    /// ``senderBackward(senders:weight:x2:dmid:dx1:scalar:stream:)`` on device addresses (see the address form of
+    /// `forward`; `dmid` is gathered by the CSR's gathered rows, `dx1` written per local row).
+    public func senderBackward(
+        senders: DeviceEdgeCSR, weight: UInt64, x2: UInt64, dmid: UInt64, dx1: UInt64, scalar: KernelScalar,
+        stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.senderBackward.entryName(scalar)), source.senderBackward, csr: senders,
+            addresses: [weight, 0, x2, dmid, dx1], stream: stream)
+    }
 }

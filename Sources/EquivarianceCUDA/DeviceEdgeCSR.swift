@@ -29,10 +29,19 @@ enum GeneratedLaunch {
         _ kernel: CUDAKernel, _ generated: GeneratedKernel, csr: DeviceEdgeCSR, operands: [DeviceBuffer?],
         stream: CUDAStream
     ) throws {
+        try graph(kernel, generated, csr: csr, addresses: operands.map { $0?.address ?? 0 }, stream: stream)
+    }
+
+    /// The same with operands given by device address (0 for an input the kernel does not read), so a caller can
+    /// pass a row range of a larger buffer.
+    static func graph(
+        _ kernel: CUDAKernel, _ generated: GeneratedKernel, csr: DeviceEdgeCSR, addresses: [UInt64],
+        stream: CUDAStream
+    ) throws {
         guard csr.csr.rowCount > 0 else { return }
         let arguments: [KernelArgument] = [
             .int32(Int32(csr.csr.rowCount)), .buffer(csr.rowOffsets), .buffer(csr.edgeIDs), .buffer(csr.gatherRows),
-        ] + operands.map { $0.map(KernelArgument.buffer) ?? .pointer(0) }
+        ] + addresses.map { KernelArgument.pointer($0) }
         try kernel.launch(
             grid: (generated.blockCount(rows: csr.csr.rowCount), 1, 1),
             block: (generated.channelThreads, generated.rowsPerBlock, 1), stream: stream, arguments: arguments)

@@ -16,4 +16,11 @@ public struct MACEOutput: Sendable, Hashable {
     /// Stress (∂E/∂ε)/|det cell|, eV/Å³, ASE's sign; nil unless requested and the structure is periodic in all
     /// directions with a cell.
     public var stress: Matrix3?
+
+    /// An output without virials or stress (other backends, e.g. the CUDA model, build these).
+    public init(energy: Double, nodeEnergies: [Double], forces: [SIMD3<Double>]) {
+        self.energy = energy
+        self.nodeEnergies = nodeEnergies
+        self.forces = forces
+    }
 }

@@ -11,7 +11,7 @@ struct SwiftMACECommand: ParsableCommand {
         commandName: "swiftmace",
         abstract: "MACE machine-learning interatomic potentials in Swift.",
         version: "0.1.0",
-        subcommands: [InfoCommand.self, EvalCommand.self, TrainCommand.self, SelftestCommand.self])
+        subcommands: [InfoCommand.self, EvalCommand.self, TrainCommand.self, SelftestCommand.self, BenchCommand.self])
 
     static func main() {
         let command: ParsableCommand

@@ -110,6 +110,46 @@ public final class CuBLAS: @unchecked Sendable {
         }
     }
 
+    /// The column-major call behind ``gemm(m:n:k:a:transposeA:b:transposeB:c:dataType:computeType:alpha:beta:batchCount:stream:)``
+    /// (operands already checked): Cᵀ = op(B)ᵀ · op(A)ᵀ, as in the buffer form.
+    func stridedGEMM(
+        m: Int, n: Int, k: Int, a: GEMMOperand, transposeA: Bool, b: GEMMOperand, transposeB: Bool, c: GEMMOperand,
+        dataType: GEMMDataType, computeType: GEMMComputeType, alpha: Double, beta: Double, batchCount: Int,
+        stream: CUDAStream
+    ) throws {
+        var alpha64 = alpha
+        var beta64 = beta
+        var alpha32 = Float(alpha)
+        var beta32 = Float(beta)
+        lock.lock()
+        defer { lock.unlock() }
+        try context.makeCurrent()
+        try api.check(api.cublasSetStream(handle, stream.handle), "cublasSetStream_v2")
+        let double = computeType.usesDoubleScalars
+        try withUnsafeBytes(of: &alpha64) { alphaDouble in
+            try withUnsafeBytes(of: &beta64) { betaDouble in
+                try withUnsafeBytes(of: &alpha32) { alphaFloat in
+                    try withUnsafeBytes(of: &beta32) { betaFloat in
+                        guard let alphaPointer = (double ? alphaDouble : alphaFloat).baseAddress,
+                            let betaPointer = (double ? betaDouble : betaFloat).baseAddress
+                        else { return }
+                        try api.check(
+                            api.cublasGemmStridedBatchedEx(
+                                handle, transposeB ? 1 : 0, transposeA ? 1 : 0, Int32(n), Int32(m), Int32(k),
+                                alphaPointer, UnsafeRawPointer(bitPattern: UInt(b.address)), dataType.cudaValue,
+                                Int32(b.leadingDimension), Int64(b.batchStride),
+                                UnsafeRawPointer(bitPattern: UInt(a.address)), dataType.cudaValue,
+                                Int32(a.leadingDimension), Int64(a.batchStride), betaPointer,
+                                UnsafeMutableRawPointer(bitPattern: UInt(c.address)), dataType.cudaValue,
+                                Int32(c.leadingDimension), Int64(c.batchStride), Int32(batchCount),
+                                computeType.cublasValue, CuBLASAPI.gemmDefaultAlgorithm),
+                            "cublasGemmStridedBatchedEx(\(dataType), m \(m), n \(n), k \(k), batch \(batchCount))")
+                    }
+                }
+            }
+        }
+    }
+
     /// rows × columns × batch × elementSize, or nil on overflow.
     static func byteCount(_ rows: Int, _ columns: Int, _ batch: Int, _ elementSize: Int) -> Int? {
         var total = 1

@@ -5,7 +5,9 @@
 import ArgumentParser
 import Atoms
 import Foundation
+import CUDA
 import MACE
+import MACECUDA
 import Tensors
 import Training
 
@@ -32,7 +34,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: [.customLong("compute_stress"), .customLong("compute-stress")], help: "Also compute MACE_stress.")
     var computeStress = false
 
-    @Option(help: "cpu (cuda follows with the CUDA model path).")
+    @Option(help: "cpu or cuda (an NVIDIA GPU).")
     var device: String = "cpu"
 
     @OptionGroup var keys: PropertyKeyOptions
@@ -48,11 +50,9 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard device == "cpu" else {
-            throw CommandError("--device cuda: the MACE model runs on the CPU only in this version; use --device cpu")
-        }
         let started = Date()
         let mace = try MACEModel(contentsOf: URL(fileURLWithPath: model), dtype: dtype == "float32" ? .float32 : .float64)
+        let gpu = device == "cuda" ? try CUDAMACEModel(model: mace, context: CUDAContext.shared()) : nil
         var configurations = try DatasetReader.read(path: configs, keys: keys.propertyKeys).configurations
         guard !configurations.isEmpty else { throw CommandError("\(configs): no configurations to evaluate") }
 
@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
         outputs.reserveCapacity(configurations.count)
         for start in stride(from: 0, to: configurations.count, by: batchSize) {
             let batch = Array(configurations[start..<min(start + batchSize, configurations.count)])
-            outputs += try mace.evaluate(batch, computeStress: computeStress)
+            outputs += try gpu?.evaluate(batch, computeStress: computeStress) ?? mace.evaluate(batch, computeStress: computeStress)
             if configurations.count > batchSize {
                 FileHandle.standardError.write(Data("\revaluated \(start + batch.count)/\(configurations.count)".utf8))
             }

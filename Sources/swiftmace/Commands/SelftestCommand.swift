@@ -6,13 +6,15 @@ import ArgumentParser
 import CUDA
 import EquivarianceCUDA
 import Foundation
+import MACECUDA
 
 struct SelftestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
         abstract: "Check the compute backend: CPU checks, then on --device cuda the driver, NVRTC and its cache, "
             + "kernels against the CPU, cuBLAS GEMM per dtype, graph replay and allocator accounting, and the "
-            + "generated equivariant kernels (conv_tp, symmetric contraction) against the float64 reference.")
+            + "generated equivariant kernels (conv_tp, symmetric contraction) against the float64 reference, and the MACE "
+            + "model on the GPU against the CPU model (fixture models from --fixtures).")
 
     enum DeviceChoice: String, ExpressibleByArgument, CaseIterable {
         case cpu, cuda
@@ -20,6 +22,10 @@ struct SelftestCommand: ParsableCommand {
 
     @Option(help: "Backend to check: cuda (needs an NVIDIA GPU and driver) or cpu.")
     var device: DeviceChoice = .cuda
+
+    @Option(help: ArgumentHelp("Folder with the fixture models and structures of the MACE model check "
+        + "(Tests/Fixtures/mace plus water_192.xyz); default Tests/Fixtures/mace when it exists."))
+    var fixtures: String?
 
     func run() throws {
         var results = CPUSelftest.run { Self.emit($0.line) }
@@ -34,6 +40,15 @@ struct SelftestCommand: ParsableCommand {
             }
             results += GPUSelftest.run(context: context) { Self.emit($0.line) }
             results += EquivariantKernelSelftest.run(context: context) { Self.emit($0.line) }
+            let folder = fixtures ?? "Tests/Fixtures/mace"
+            if FileManager.default.fileExists(atPath: folder) {
+                results += MACEModelSelftest.run(context: context, folder: URL(fileURLWithPath: folder)) { Self.emit($0.line) }
+            } else if let fixtures {
+                results.append(SelftestResult(name: "MACE model", passed: false, detail: "no folder '\(fixtures)'"))
+                Self.emit(results[results.count - 1].line)
+            } else {
+                Self.emit("SKIP MACE model: no Tests/Fixtures/mace here; pass --fixtures DIR")
+            }
         }
         let failed = results.filter { !$0.passed }.count
         Self.emit("selftest (\(device.rawValue)): \(results.count - failed) passed, \(failed) failed")

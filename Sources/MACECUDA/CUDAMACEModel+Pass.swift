@@ -1,0 +1,266 @@
+// SwiftMACE, MIT licence.
+// One energy + forces pass on the GPU: the forward (keeping the edge weights, the linear_up outputs, the messages
+// and the MLP pre-activations), then the reverse pass w.r.t. positions only, all queued on one stream.
+
+import CUDA
+import Equivariance
+import EquivarianceCUDA
+
+/// What linears and skips launch through: the GEMM runner and the fill kernel.
+struct ModelRun {
+    let gemm: GEMMRunner
+    let kernels: ModelKernels
+
+    func fill(_ buffer: DeviceBuffer, count: Int, value: Double) throws {
+        try kernels.fill(buffer, count: count, value: value, stream: gemm.stream)
+    }
+}
+
+extension CUDAMACEModel {
+    var modelRun: ModelRun { ModelRun(gemm: runner, kernels: kernels) }
+
+    /// Queues a whole pass on the workspace's graph (positions already uploaded): node energies in
+    /// `workspace.nodeEnergies`, forces (float64, device row order) in `workspace.forces`. Allocates nothing.
+    func pass(_ w: Workspace, timer: BlockTimer?) throws {
+        let run = modelRun
+        let (n, e) = (w.nodes, w.edges)
+        try timer.measure("radial basis + SH") {
+            try kernels.edgeEmbedding(
+                edges: e, positions: w.positions, senders: w.senders, receivers: w.receivers, shifts: w.shifts,
+                radial: radialParameters, vectors: w.vectors, sh: w.sh, features: w.radial, stream: stream)
+        }
+        try timer.measure("linear") { try embedding.forward(w.oneHot, w.embedding, rows: n, accumulate: false, run) }
+        for (t, layer) in layers.enumerated() {
+            try forward(layer: layer, index: t, w, timer: timer)
+        }
+        try timer.measure("readouts") { try readoutsForward(w) }
+        try backward(w, timer: timer)
+    }
+
+    private func forward(layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?) throws {
+        let run = modelRun
+        let n = w.nodes
+        let input = t == 0 ? w.embedding : w.features[t - 1]
+        let ranges = w.layout.elementRanges
+        let residualSum = layer.residual && layer.useSC
+        if residualSum {
+            try timer.measure("skip TP") {
+                try layer.skip.forward(input, w.features[t], ranges: ranges, accumulate: false, run)
+            }
+        }
+        try timer.measure("linear_up") { try layer.linearUp.forward(input, w.up[t], rows: n, accumulate: false, run) }
+        try timer.measure("radial MLP") { try radialForward(layer: layer, index: t, w) }
+        try timer.measure("conv_tp forward") {
+            if w.chunked {
+                try chunkedConvForward(layer: layer, index: t, w)
+            } else {
+                try layer.conv.forward(
+                    receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh, mid: w.mid,
+                    scalar: scalar, stream: stream)
+            }
+        }
+        try timer.measure("linear") {
+            try layer.linear.forward(w.mid, layer.residual ? w.messages[t] : w.preMessage, rows: n, accumulate: false, run)
+        }
+        if !layer.residual {
+            try timer.measure("skip TP") {
+                try layer.skip.forward(w.preMessage, w.messages[t], ranges: ranges, accumulate: false, run)
+            }
+        }
+        try timer.measure("symmetric contraction") {
+            try layer.contraction.forward(
+                nodes: n, elements: w.elements, coefficients: layer.coefficients, x: w.messages[t], out: w.product,
+                scalar: scalar, stream: stream)
+        }
+        try timer.measure("linear") {
+            try layer.productLinear.forward(w.product, w.features[t], rows: n, accumulate: residualSum, run)
+        }
+    }
+
+    /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
+    /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations.
+    private func radialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        let e = w.edges
+        let tf32 = radialPrecision == .tf32
+        var x = w.radial
+        for (k, mlp) in layer.radialMLP.enumerated() {
+            let last = k == layer.radialMLP.count - 1
+            if last && w.chunked { break }
+            guard let z = w.preActivations[t][k] ?? w.edgeWeights.dropFirst(t).first else { break }
+            if let split = layer.radialMLP[k].splitWeight, let splitInput = w.splitActivation, x === splitInput {
+                try runner.gemm(
+                    m: e, n: mlp.outputs, k: 3 * mlp.inputs,
+                    a: GEMMOperand(address: splitInput.address, leadingDimension: 3 * mlp.inputs),
+                    b: GEMMOperand(address: split.address, leadingDimension: mlp.outputs),
+                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs), tf32: true)
+            } else {
+                try runner.gemm(
+                    m: e, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
+                    b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
+                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs), tf32: tf32)
+            }
+            guard let activation = mlp.activation else {
+                x = z
+                continue
+            }
+            let nextIsSplit = !last && layer.radialMLP[k + 1].splitWeight != nil
+            if nextIsSplit, let splitInput = w.splitActivation {
+                try kernels.splitActivation(
+                    activation, z: z, split: splitInput, count: e * mlp.outputs, width: mlp.outputs,
+                    scale: mlp.activationScale, stream: stream)
+                x = splitInput
+            } else {
+                let out = last ? w.edgeWeights[t] : w.mlpActivation
+                try kernels.activation(
+                    activation, z: z, x: out, count: e * mlp.outputs, scale: mlp.activationScale, stream: stream)
+                x = out
+            }
+        }
+    }
+
+    private func readoutsForward(_ w: Workspace) throws {
+        let run = modelRun
+        let n = w.nodes
+        for (r, readout) in readouts.enumerated() {
+            let h = w.features[readout.featureLayer]
+            if let (activation, scale, second) = readout.hidden, let pre = w.readoutPre[r] {
+                try readout.first.forward(h, pre, rows: n, accumulate: false, run)
+                try kernels.activation(
+                    activation, z: pre, x: w.readoutHidden, count: n * readout.first.outputWidth, scale: scale,
+                    stream: stream)
+                try second.forward(w.readoutHidden, w.accumulated, rows: n, accumulate: r > 0, run)
+            } else {
+                try readout.first.forward(h, w.accumulated, rows: n, accumulate: r > 0, run)
+            }
+        }
+        if readouts.isEmpty { try run.fill(w.accumulated, count: n, value: 0) }
+        try kernels.nodeEnergy(
+            nodes: n, elements: w.elements, e0: atomicEnergies, accumulated: w.accumulated, scale: energyScale,
+            shift: energyShift, out: w.nodeEnergies, stream: stream)
+    }
+
+    /// Stage names of the backward start with this (the bench sums them as "force backward").
+    static let backwardPrefix = "force backward: "
+
+    /// d(Σ node energies)/d positions, written as forces.
+    private func backward(_ w: Workspace, timer: BlockTimer?) throws {
+        let prefix = Self.backwardPrefix, dense = prefix + "readouts, linears, skip TP, contraction"
+        try timer.measure(dense) { try readoutsBackward(w) }
+        for (t, layer) in layers.enumerated().reversed() {
+            try timer.measure(dense) { try nodeBackward(layer: layer, index: t, w) }
+            if w.chunked && t < layers.count - 1 {
+                // The shared pre-activations hold the last layer's: recompute this layer's hidden MLP.
+                try timer.measure(prefix + "radial MLP") { try radialForward(layer: layer, index: t, w) }
+            }
+            try timer.measure(prefix + "conv_tp dR, dSH") {
+                if w.chunked {
+                    try chunkedConvBackward(layer: layer, index: t, w)
+                } else {
+                    try layer.conv.backward(
+                        receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh,
+                        dmid: w.midGradient, dweight: w.weightGradient, dx2: w.layerSHGradient, scalar: scalar,
+                        stream: stream)
+                }
+                try kernels.add(w.shGradient, w.layerSHGradient, count: w.edges * kernels.source.shCount, stream: stream)
+            }
+            if t > 0 {
+                try timer.measure(prefix + "conv_tp dx (sender CSR)") {
+                    if w.chunked {
+                        try chunkedSenderBackward(layer: layer, index: t, w)
+                    } else {
+                        try layer.conv.senderBackward(
+                            senders: w.senderCSR, weight: w.edgeWeights[t], x2: w.sh, dmid: w.midGradient,
+                            dx1: w.upGradient, scalar: scalar, stream: stream)
+                    }
+                }
+                try timer.measure(dense) {
+                    try layer.linearUp.backward(
+                        w.upGradient, w.featureGradients[t - 1], rows: w.nodes, accumulate: true, modelRun)
+                }
+            }
+            try timer.measure(prefix + "radial MLP") { try radialBackward(layer: layer, index: t, w) }
+        }
+        try timer.measure(prefix + "radial basis + SH, forces") {
+            try kernels.edgeEmbeddingBackward(
+                edges: w.edges, vectors: w.vectors, radial: radialParameters, gradientSH: w.shGradient,
+                gradientRadial: w.radialGradient, gradientVectors: w.vectorGradients, stream: stream)
+            try kernels.forces(
+                nodes: w.nodes, receiverOffsets: w.receiverOffsets, senderOffsets: w.senderOffsets,
+                senderEdgeIDs: w.senderEdgeIDs, gradientVectors: w.vectorGradients, forces: w.forces, stream: stream)
+        }
+    }
+
+    /// Zeroes the accumulated gradients and seeds d/d(features) from the readouts (dE/d(readout sum) = scale).
+    private func readoutsBackward(_ w: Workspace) throws {
+        let run = modelRun
+        let (n, e) = (w.nodes, w.edges)
+        for (t, layer) in layers.enumerated() {
+            try run.fill(w.featureGradients[t], count: n * layer.outputWidth, value: 0)
+        }
+        try run.fill(w.shGradient, count: e * kernels.source.shCount, value: 0)
+        try run.fill(w.radialGradient, count: e * kernels.source.besselCount, value: 0)
+        try run.fill(w.energySeed, count: n, value: energyScale)
+        for (r, readout) in readouts.enumerated() {
+            let gh = w.featureGradients[readout.featureLayer]
+            if let (activation, scale, second) = readout.hidden, let pre = w.readoutPre[r] {
+                try second.backward(w.energySeed, w.readoutGradient, rows: n, accumulate: false, run)
+                try kernels.activationBackward(
+                    activation, z: pre, gradient: w.readoutGradient, count: n * readout.first.outputWidth, scale: scale,
+                    stream: stream)
+                try readout.first.backward(w.readoutGradient, gh, rows: n, accumulate: true, run)
+            } else {
+                try readout.first.backward(w.energySeed, gh, rows: n, accumulate: true, run)
+            }
+        }
+    }
+
+    /// Layer `t` from d/d(its output features) down to d/d(conv output) in `midGradient`; the residual skip's
+    /// share goes straight into layer `t − 1`'s feature gradient.
+    private func nodeBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        let run = modelRun
+        let n = w.nodes
+        let gh = w.featureGradients[t]
+        let ranges = w.layout.elementRanges
+        try layer.productLinear.backward(gh, w.productGradient, rows: n, accumulate: false, run)
+        if layer.residual && layer.useSC && t > 0 {
+            try layer.skip.backward(gh, w.featureGradients[t - 1], ranges: ranges, accumulate: true, run)
+        }
+        try layer.contraction.backward(
+            nodes: n, elements: w.elements, coefficients: layer.coefficients, x: w.messages[t],
+            dout: w.productGradient, dx: w.messageGradient, scalar: scalar, stream: stream)
+        var messageGradient = w.messageGradient
+        if !layer.residual {
+            try layer.skip.backward(w.messageGradient, w.preMessageGradient, ranges: ranges, accumulate: false, run)
+            messageGradient = w.preMessageGradient
+        }
+        try layer.linear.backward(messageGradient, w.midGradient, rows: n, accumulate: false, run)
+    }
+
+    /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`.
+    /// The radial MLP's gradient target of layer `k`'s input (the radial basis' gradient for `k = 0`).
+    func radialInputGradient(_ k: Int, _ w: Workspace) -> DeviceBuffer {
+        k == 0 ? w.radialGradient : w.mlpGradients[k % 2]
+    }
+
+    /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`. With
+    /// edge chunks the last layer's step was done per chunk; this continues from its result.
+    private func radialBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        let e = w.edges
+        let count = layer.radialMLP.count
+        var gradient = w.chunked ? radialInputGradient(count - 1, w) : w.weightGradient
+        for (k, mlp) in layer.radialMLP.enumerated().reversed() where !(w.chunked && k == count - 1) {
+            if let activation = mlp.activation, let z = w.preActivations[t][k] {
+                try kernels.activationBackward(
+                    activation, z: z, gradient: gradient, count: e * mlp.outputs, scale: mlp.activationScale,
+                    stream: stream)
+            }
+            let target = radialInputGradient(k, w)
+            try runner.gemm(
+                m: e, n: mlp.inputs, k: mlp.outputs, a: GEMMOperand(address: gradient.address, leadingDimension: mlp.outputs),
+                b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
+                c: GEMMOperand(address: target.address, leadingDimension: mlp.inputs), beta: k == 0 ? 1 : 0,
+                tf32: radialPrecision == .tf32)
+            gradient = target
+        }
+    }
+}

@@ -1,0 +1,210 @@
+// SwiftMACE, MIT licence.
+// CUDAMACEModel: a loaded MACEModel on the GPU: weights uploaded once, kernels generated and compiled once, and
+// energy + forces of batch graphs by an explicit forward and a hand-written reverse pass w.r.t. positions.
+
+import Atoms
+import CUDA
+import Equivariance
+import EquivarianceCUDA
+import MACE
+
+/// A MACE model evaluated on one CUDA device, in the model's dtype (float32 or float64), on one stream.
+///
+/// ```swift
+/// let gpu = try CUDAMACEModel(model: try MACEModel(contentsOf: url, dtype: .float32), context: .shared())
+/// let outputs = try gpu.evaluate(configurations)   // energies, node energies, forces
+/// ```
+/// Supports MACE and ScaleShiftMACE with residual and plain interaction blocks, max_ell ≤ 3, correlation ≤ 3, any
+/// number of layers, `apply_cutoff`, silu/tanh activations. Virials and stress come from the edge-vector gradients
+/// (summed on the host). Not thread-safe: one evaluation at a time.
+public final class CUDAMACEModel: @unchecked Sendable {
+    /// The CPU model it was built from.
+    public let model: MACEModel
+    public let context: CUDAContext
+    let stream: CUDAStream
+    let runner: GEMMRunner
+    let kernels: ModelKernels
+    let scalar: KernelScalar
+    let elementCount: Int
+    let radialParameters: ModelKernels.Radial
+    let embedding: DeviceLinear
+    let layers: [DeviceLayer]
+    let readouts: [DeviceReadout]
+    let atomicEnergies: DeviceBuffer
+    let energyScale: Double
+    let energyShift: Double
+    /// The radial MLP's GEMM arithmetic (`.float32` for float64 models, meaning their own dtype).
+    public let radialPrecision: RadialMLPPrecision
+    /// Edges per chunk of the radial MLP's last layer and the conv (nil: all edges at once). With chunks the edge
+    /// weights `[E, weight_numel]` are never held whole: they are computed per chunk of receivers in the forward,
+    /// again per chunk in the backward, and per chunk of senders for the sender-side gradient (more GEMM work,
+    /// far less memory).
+    public let edgeChunk: Int?
+    /// Whether repeated passes on one graph replay a captured CUDA graph (one launch instead of hundreds); the first
+    /// pass on a graph always runs directly.
+    public var capturesGraphs = true
+    /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
+    private var cached: Workspace?
+
+    /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
+    /// - Parameters:
+    ///   - radialPrecision: the radial MLP's GEMM arithmetic for float32 models (ignored for float64).
+    ///   - edgeChunk: edges per chunk (see ``edgeChunk``), or nil.
+    /// - Throws: `CUDAError` when the device fails or the model uses something the GPU path lacks (max_ell > 3,
+    ///   `apply_cutoff` false, an activation other than silu/tanh), or for a bad `edgeChunk`.
+    public init(
+        model: MACEModel, context: CUDAContext, radialPrecision: RadialMLPPrecision = .float32, edgeChunk: Int? = nil
+    ) throws {
+        let description = model.layers
+        guard description.maxEll <= 3 else {
+            throw CUDAError.invalidArgument("the CUDA model supports max_ell ≤ 3; this model has \(description.maxEll)")
+        }
+        guard description.applyCutoff else {
+            throw CUDAError.invalidArgument("the CUDA model needs apply_cutoff = true (envelope on the radial features)")
+        }
+        self.model = model
+        self.context = context
+        let precision = model.dtype == .float32 ? radialPrecision : .float32
+        self.radialPrecision = precision
+        if let edgeChunk {
+            guard edgeChunk >= 1 else {
+                throw CUDAError.invalidArgument("edge chunks of \(edgeChunk) edges; expected at least 1")
+            }
+            guard description.interactions.allSatisfy({ $0.radialMLP.last?.activation == nil }) else {
+                throw CUDAError.invalidArgument("edge chunks need a radial MLP whose last layer has no activation")
+            }
+        }
+        self.edgeChunk = edgeChunk
+        scalar = model.dtype == .float32 ? .float32 : .float64
+        stream = try CUDAStream(context: context)
+        let runner = GEMMRunner(context: context, cublas: try CuBLAS(context: context), stream: stream, scalar: scalar)
+        self.runner = runner
+        let cache = try KernelCache(context: context)
+        kernels = try ModelKernels(
+            context: context, cache: cache,
+            source: ModelKernelSource(
+                maxEll: description.maxEll, besselCount: description.besselWeights.count,
+                envelopeExponent: description.envelopeExponent),
+            scalar: scalar)
+        elementCount = description.numElements
+        radialParameters = ModelKernels.Radial(
+            besselWeights: try runner.upload(description.besselWeights), prefactor: description.besselPrefactor,
+            rMax: description.rMax)
+        embedding = try DeviceLinear(description.embedding, runner: runner)
+        layers = try zip(description.interactions, description.products).enumerated().map { index, pair in
+            try DeviceLayer(
+                interaction: pair.0, product: pair.1, elementCount: description.numElements, index: index,
+                runner: runner, cache: cache, splitLastRadialLayer: precision == .split3xTF32)
+        }
+        readouts = try description.readouts.enumerated().map { index, readout in
+            guard (0..<description.interactions.count).contains(readout.featureLayer) else {
+                throw CUDAError.invalidArgument("readouts.\(index) reads layer \(readout.featureLayer), which does not exist")
+            }
+            var hidden: (activation: String, scale: Double, second: DeviceLinear)?
+            if let (activation, scale, second) = readout.hidden {
+                guard let activation, ["silu", "tanh"].contains(activation) else {
+                    throw CUDAError.invalidArgument(
+                        "readouts.\(index): activation '\(activation ?? "none")' is not supported on the GPU")
+                }
+                hidden = (activation, scale, try DeviceLinear(second, runner: runner))
+            }
+            return DeviceReadout(
+                featureLayer: readout.featureLayer, first: try DeviceLinear(readout.first, runner: runner), hidden: hidden)
+        }
+        atomicEnergies = try runner.upload(description.atomicEnergies)
+        energyScale = description.scale
+        energyShift = description.shift
+        try stream.synchronize()
+    }
+
+    /// The workspace for `graph` (the cached one when the graph has the same layout).
+    func workspace(for graph: AtomicGraph) throws -> Workspace {
+        let layout = try GraphLayout(graph: graph, elementCount: elementCount)
+        let workspace: Workspace
+        if let cached, cached.layout == layout {
+            workspace = cached
+        } else {
+            cached = nil
+            workspace = try Workspace(layout: layout, model: self)
+            cached = workspace
+        }
+        return workspace
+    }
+
+    /// Energies, node energies and forces of each graph of a batch; with `computeStress`, virials (every graph) and
+    /// stress (graphs periodic in all directions), as the CPU model defines them (MACE.md §8.5).
+    public func evaluate(_ graph: AtomicGraph, computeStress: Bool = false) throws -> [MACEOutput] {
+        try evaluate(graph, on: try workspace(for: graph), computeStress: computeStress)
+    }
+
+    /// Uploads `graph`'s positions into its workspace, runs a pass and reads the results back.
+    func evaluate(_ graph: AtomicGraph, on workspace: Workspace, computeStress: Bool = false) throws -> [MACEOutput] {
+        let layout = workspace.layout
+        try workspace.positions.copy(from: layout.devicePositions(graph), stream: stream)
+        try queuePass(workspace)
+        let energies = layout.toGraphOrder(try runner.download(workspace.nodeEnergies, count: graph.numNodes), width: 1)
+        let forces = layout.toGraphOrder(
+            try workspace.forces.toArray(of: Double.self, count: 3 * graph.numNodes, stream: stream), width: 3)
+        var outputs = (0..<graph.numGraphs).map { g in
+            let nodes = graph.ptr[g]..<graph.ptr[g + 1]
+            return MACEOutput(
+                energy: nodes.reduce(0) { $0 + energies[$1] }, nodeEnergies: Array(energies[nodes]),
+                forces: nodes.map { SIMD3(forces[3 * $0], forces[3 * $0 + 1], forces[3 * $0 + 2]) })
+        }
+        if computeStress {
+            let strainGradients = try strainGradients(graph, workspace)
+            for g in outputs.indices {
+                outputs[g].virials = -1 * strainGradients[g]
+                if graph.periodic[g] { outputs[g].stress = (1 / abs(graph.cells[g].determinant)) * strainGradients[g] }
+            }
+        }
+        return outputs
+    }
+
+    /// dE/dε per graph for a symmetric strain ε (positions and cell → (1 + ε)): `(G + Gᵀ)/2` with
+    /// `G = Σ_edges v ⊗ dE/dv`, summed in float64 on the host from the pass's edge vectors and their gradients.
+    private func strainGradients(_ graph: AtomicGraph, _ workspace: Workspace) throws -> [Matrix3] {
+        let count = 3 * workspace.edges
+        let vectors = try workspace.vectors.toArray(of: Double.self, count: count, stream: stream)
+        let gradients = try workspace.vectorGradients.toArray(of: Double.self, count: count, stream: stream)
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: 9), count: graph.numGraphs)
+        for (row, edge) in workspace.layout.edgeOrder.enumerated() {
+            let g = Int(graph.edgeGraphs[edge])
+            for j in 0..<3 {
+                for k in 0..<3 { sums[g][3 * j + k] += vectors[3 * row + j] * gradients[3 * row + k] }
+            }
+        }
+        return sums.map { s in
+            var symmetric = [Double](repeating: 0, count: 9)
+            for j in 0..<3 {
+                for k in 0..<3 { symmetric[3 * j + k] = (s[3 * j + k] + s[3 * k + j]) / 2 }
+            }
+            return Matrix3(rowMajor: symmetric)
+        }
+    }
+
+    /// Queues a pass: directly the first time on a workspace, then as a replay of its captured CUDA graph (when
+    /// `capturesGraphs`; a capture that fails leaves direct launches in place, its error in the workspace).
+    func queuePass(_ workspace: Workspace) throws {
+        defer { workspace.passes += 1 }
+        if capturesGraphs && workspace.passes > 0 && workspace.captured == nil && workspace.captureError == nil {
+            do {
+                workspace.captured = try CUDAGraph(capturing: stream) { try pass(workspace, timer: nil) }
+            } catch {
+                workspace.captureError = "\(error)"
+            }
+        }
+        if capturesGraphs, let captured = workspace.captured {
+            try captured.launch(on: stream)
+        } else {
+            try pass(workspace, timer: nil)
+        }
+    }
+
+    /// Builds the batch graph (neighbour lists with the model's r_max) and evaluates it.
+    public func evaluate(_ configurations: [Configuration], computeStress: Bool = false) throws -> [MACEOutput] {
+        try evaluate(
+            AtomicGraph(configurations: configurations, atomicNumbers: model.config.atomicNumbers, cutoff: model.config.rMax),
+            computeStress: computeStress)
+    }
+}

@@ -1,0 +1,103 @@
+// SwiftMACE, MIT licence.
+// The model's layers on the device: weights uploaded once in the model's scalar type, generated conv and
+// contraction kernels compiled once, and the widths every workspace buffer is sized from.
+
+import CUDA
+import Equivariance
+import EquivarianceCUDA
+import MACE
+
+/// One radial-MLP layer on the device: `z = x · W` (scale folded in), then `x = activationScale · act(z)`.
+struct DeviceRadialLayer {
+    let inputs: Int
+    let outputs: Int
+    let weight: DeviceBuffer
+    let activation: String?
+    /// 1 except after the last layer (the CPU model carries hidden layers' constants into the next weight).
+    let activationScale: Double
+    /// 3xTF32 last layer: `[W_hi; W_lo; W_hi]`, `[3 · inputs, outputs]` float32, for the forward GEMM.
+    let splitWeight: DeviceBuffer?
+}
+
+/// One interaction + product layer.
+struct DeviceLayer {
+    let residual: Bool
+    let useSC: Bool
+    let linearUp: DeviceLinear
+    let radialMLP: [DeviceRadialLayer]
+    let conv: ConvolutionKernels
+    /// The interaction's linear with 1/avg_num_neighbors folded in.
+    let linear: DeviceLinear
+    let skip: DeviceSkip
+    let contraction: SymmetricContractionKernels
+    /// The contraction's coefficient table `[n_el, slots, C]`.
+    let coefficients: DeviceBuffer
+    let productLinear: DeviceLinear
+
+    var inputWidth: Int { linearUp.inputWidth }
+    var upWidth: Int { linearUp.outputWidth }
+    var midWidth: Int { linear.inputWidth }
+    var messageWidth: Int { linear.outputWidth }
+    var productWidth: Int { productLinear.inputWidth }
+    var outputWidth: Int { productLinear.outputWidth }
+    var weightCount: Int { radialMLP.last?.outputs ?? 0 }
+}
+
+/// A readout on the device: `e = first(h)`, or `e = second(scale · act(first(h)))`.
+struct DeviceReadout {
+    let featureLayer: Int
+    let first: DeviceLinear
+    let hidden: (activation: String, scale: Double, second: DeviceLinear)?
+}
+
+extension DeviceLayer {
+    init(
+        interaction: InteractionLayer, product: ProductLayer, elementCount: Int, index: Int, runner: GEMMRunner,
+        cache: KernelCache, splitLastRadialLayer: Bool
+    ) throws {
+        residual = interaction.residual
+        useSC = product.useSC
+        linearUp = try DeviceLinear(interaction.linearUp, runner: runner)
+        radialMLP = try interaction.radialMLP.enumerated().map { k, layer in
+            let last = k == interaction.radialMLP.count - 1
+            if let activation = layer.activation, !["silu", "tanh"].contains(activation) {
+                throw CUDAError.invalidArgument("interactions.\(index) radial MLP: activation '\(activation)' is not supported on the GPU")
+            }
+            guard last || layer.activation != nil else {
+                throw CUDAError.invalidArgument("interactions.\(index) radial MLP: hidden layer \(k) has no activation")
+            }
+            // Only the last layer is split: the hidden GEMMs are bandwidth-bound, and tripling their operand made the
+            // MLP slower (forward 14.7 → 16.6 ms, backward 18.4 → 22.0 ms at 24000 atoms, when tried on all layers).
+            let scaled = layer.weight.map { $0 * layer.scale }
+            return DeviceRadialLayer(
+                inputs: layer.inputs, outputs: layer.outputs, weight: try runner.upload(scaled),
+                activation: layer.activation, activationScale: last ? layer.activationScale : 1,
+                splitWeight: splitLastRadialLayer && last && k > 0 ? try runner.upload(Self.split3(scaled)) : nil)
+        }
+        conv = try ConvolutionKernels(context: runner.context, cache: cache, descriptor: interaction.conv)
+        linear = try DeviceLinear(interaction.linear, scale: 1 / interaction.avgNumNeighbors, runner: runner)
+        skip = try DeviceSkip(interaction.skip, runner: runner)
+        contraction = try SymmetricContractionKernels(
+            context: runner.context, cache: cache, polynomial: product.contraction.polynomial)
+        let table = try contraction.source.plan.coefficientTable(
+            weights: product.contractionWeights + [[]], elementCount: elementCount)
+        coefficients = try runner.upload(table)
+        productLinear = try DeviceLinear(product.linear, runner: runner)
+        guard radialMLP.last?.outputs == interaction.conv.weightCount else {
+            throw CUDAError.invalidArgument(
+                "interactions.\(index): the radial MLP gives \(radialMLP.last?.outputs ?? 0) weights per edge; "
+                    + "conv_tp needs \(interaction.conv.weightCount)")
+        }
+    }
+
+    /// `[hi; lo; hi]` of a float32 matrix: hi keeps the top 10 mantissa bits (exact in TF32), lo = x − hi.
+    static func split3(_ values: [Double]) -> [Double] {
+        let single = values.map { Float($0) }
+        let high = single.map { Float(bitPattern: $0.bitPattern & 0xFFFF_E000) }
+        let low = zip(single, high).map { $0 - $1 }
+        return (high + low + high).map(Double.init)
+    }
+
+    /// Conv weights per edge, the FLOPs of one radial-MLP pass per edge.
+    var radialFlopsPerEdge: Int { radialMLP.reduce(0) { $0 + 2 * $1.inputs * $1.outputs } }
+}

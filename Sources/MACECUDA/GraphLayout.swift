@@ -1,0 +1,84 @@
+// SwiftMACE, MIT licence.
+// GraphLayout: a batch graph reordered for the GPU (host side only): nodes grouped by element (so the skip TP is
+// one GEMM per element on contiguous rows), edges sorted by receiver (so the receiver CSR is the identity and
+// per-edge buffers are walked in order), the sender CSR for the transposed sums, Cartesian edge shifts.
+
+import Atoms
+import Equivariance
+import MACE
+
+/// The device order of one ``AtomicGraph``: `nodeOrder[new] = old`, `edgeOrder[new] = old`.
+struct GraphLayout: Sendable, Equatable {
+    let nodeCount: Int
+    let edgeCount: Int
+    /// Original node index of each device row, nodes stably sorted by element.
+    let nodeOrder: [Int]
+    /// Original edge index of each device edge, edges stably sorted by (device) receiver.
+    let edgeOrder: [Int]
+    /// Device rows of each element: `elementRanges[element]`.
+    let elementRanges: [Range<Int>]
+    /// Element per device row.
+    let elements: [Int32]
+    /// Device rows of the sender and receiver of each device edge.
+    let senders: [Int32]
+    let receivers: [Int32]
+    /// `unitShift · cell` of each device edge, Å, `[E, 3]` flat.
+    let shifts: [Double]
+    /// Receiver CSR (identity edge order) and sender CSR over device rows and edges.
+    let receiverCSR: EdgeCSR
+    let senderCSR: EdgeCSR
+
+    /// - Throws: `EquivarianceError.shapeMismatch` when the graph has more nodes or edges than 32-bit indices hold.
+    init(graph: AtomicGraph, elementCount: Int) throws {
+        let n = graph.numNodes, e = graph.numEdges
+        var ranges: [Range<Int>] = []
+        var order: [Int] = []
+        order.reserveCapacity(n)
+        var buckets = [[Int]](repeating: [], count: elementCount)
+        for (node, element) in graph.elements.enumerated() { buckets[Int(element)].append(node) }
+        for bucket in buckets {
+            ranges.append(order.count..<(order.count + bucket.count))
+            order += bucket
+        }
+        var position = [Int](repeating: 0, count: n)
+        for (row, node) in order.enumerated() { position[node] = row }
+        let newReceivers = graph.receivers.map { position[Int($0)] }
+        let newSenders = graph.senders.map { position[Int($0)] }
+        let byReceiver = try EdgeCSR(rows: newReceivers, gather: newSenders, rowCount: n, gatherCount: n)
+        let edgeOrder = byReceiver.edgeIDs.map(Int.init)
+        let senders = edgeOrder.map { Int32(newSenders[$0]) }
+        let receivers = edgeOrder.map { Int32(newReceivers[$0]) }
+        var shifts = [Double](repeating: 0, count: 3 * e)
+        for (row, edge) in edgeOrder.enumerated() {
+            let s = graph.unitShifts[edge]
+            let cell = graph.cells[Int(graph.edgeGraphs[edge])].rowMajor
+            for k in 0..<3 { shifts[3 * row + k] = s.x * cell[k] + s.y * cell[3 + k] + s.z * cell[6 + k] }
+        }
+        nodeCount = n
+        edgeCount = e
+        nodeOrder = order
+        self.edgeOrder = edgeOrder
+        elementRanges = ranges
+        elements = order.map { graph.elements[$0] }
+        self.senders = senders
+        self.receivers = receivers
+        self.shifts = shifts
+        receiverCSR = try EdgeCSR(
+            rows: receivers.map(Int.init), gather: senders.map(Int.init), rowCount: n, gatherCount: n)
+        senderCSR = try EdgeCSR(rows: senders.map(Int.init), gather: receivers.map(Int.init), rowCount: n, gatherCount: n)
+    }
+
+    /// Positions in device row order, `[N, 3]` flat, Å.
+    func devicePositions(_ graph: AtomicGraph) -> [Double] {
+        nodeOrder.flatMap { [graph.positions[$0].x, graph.positions[$0].y, graph.positions[$0].z] }
+    }
+
+    /// One value per device row back in the graph's node order.
+    func toGraphOrder<T>(_ values: [T], width: Int) -> [T] {
+        var result = values
+        for (row, node) in nodeOrder.enumerated() {
+            for k in 0..<width { result[node * width + k] = values[row * width + k] }
+        }
+        return result
+    }
+}

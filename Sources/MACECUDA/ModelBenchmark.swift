@@ -1,0 +1,92 @@
+// SwiftMACE, MIT licence.
+// ModelBenchmark: timings of the CUDA model on one graph: per-block CUDA-event times, end-to-end energy + forces
+// latency (median after warm-up, direct launches and a captured CUDA graph), peak device memory.
+
+import Atoms
+import CUDA
+import Foundation
+import MACE
+
+/// What `swiftmace bench --device cuda` measures.
+public struct ModelTimings: Sendable {
+    /// Median ms per stage over the timed repeats (stages in pass order).
+    public var blocks: [(name: String, milliseconds: Double)] = []
+    /// End-to-end energy + forces, ms, median / min / max: positions upload, the pass replayed as a CUDA graph, node
+    /// energies and forces downloaded (what `evaluate` does on a graph it has seen).
+    public var endToEnd: (median: Double, min: Double, max: Double) = (0, 0, 0)
+    /// The same with the pass launched kernel by kernel (no graph), median ms.
+    public var endToEndDirect: Double = 0
+    /// The pass alone replayed as a CUDA graph (device time between events), median ms; nil when capture failed.
+    public var graphReplay: Double?
+    public var graphError: String?
+    /// Most device bytes held at once during a pass (caching allocator, after model upload).
+    public var peakBytes: Int = 0
+    /// Device bytes of the model's weights and workspace.
+    public var workspaceBytes: Int = 0
+}
+
+extension CUDAMACEModel {
+    /// Times energy + forces on `graph`: `warmup` untimed passes, then `repeats` timed ones of each kind.
+    public func benchmark(_ graph: AtomicGraph, warmup: Int, repeats: Int) throws -> ModelTimings {
+        var timings = ModelTimings()
+        context.allocator.resetPeak()
+        let workspace = try workspace(for: graph)
+        for _ in 0..<max(warmup, 1) { _ = try evaluate(graph, on: workspace) }
+        timings.workspaceBytes = context.allocator.currentBytes
+        // Per block.
+        let timer = BlockTimer(context: context, stream: stream)
+        var perBlock: [String: [Double]] = [:]
+        var order: [String] = []
+        for _ in 0..<repeats {
+            timer.reset()
+            try pass(workspace, timer: timer)
+            try stream.synchronize()
+            for (name, ms) in try timer.totals() {
+                if perBlock[name] == nil { order.append(name) }
+                perBlock[name, default: []].append(ms)
+            }
+        }
+        timings.blocks = order.map { ($0, Self.median(perBlock[$0] ?? [])) }
+        // End to end, host clock around positions upload + pass + energies and forces download (the neighbour list
+        // and the device layout of the graph are built once, outside); with and without the captured graph.
+        let capturing = capturesGraphs
+        defer { capturesGraphs = capturing }
+        for graphs in [false, true] {
+            capturesGraphs = graphs
+            _ = try evaluate(graph, on: workspace)
+            var wall: [Double] = []
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try evaluate(graph, on: workspace)
+                wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            if graphs {
+                timings.endToEnd = (Self.median(wall), wall.min() ?? 0, wall.max() ?? 0)
+            } else {
+                timings.endToEndDirect = Self.median(wall)
+            }
+        }
+        timings.graphError = workspace.captureError
+        // The captured pass alone, device time between events.
+        if let captured = workspace.captured {
+            let start = try CUDAEvent(context: context), end = try CUDAEvent(context: context)
+            var replays: [Double] = []
+            for _ in 0..<repeats {
+                try start.record(on: stream)
+                try captured.launch(on: stream)
+                try end.record(on: stream)
+                try end.synchronize()
+                replays.append(try end.elapsedMilliseconds(since: start))
+            }
+            timings.graphReplay = Self.median(replays)
+        }
+        timings.peakBytes = context.allocator.peakBytes
+        return timings
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}

@@ -1,0 +1,137 @@
+// SwiftMACE, MIT licence.
+// ModelKernels: the model's hand-written kernels (ModelKernelSource) compiled and loaded, with typed launches.
+
+import CUDA
+import Equivariance
+
+/// Launches of the element-wise, edge-embedding, energy and force kernels in one scalar type.
+struct ModelKernels {
+    let module: CUDAModule
+    let scalar: KernelScalar
+    let source: ModelKernelSource
+
+    init(context: CUDAContext, cache: KernelCache, source: ModelKernelSource, scalar: KernelScalar) throws {
+        module = try context.loadModule(KernelSource(name: "mace_model.cu", code: source.code), cache: cache)
+        self.scalar = scalar
+        self.source = source
+    }
+
+    private func value(_ x: Double) -> KernelArgument { scalar == .float32 ? .float32(Float(x)) : .float64(x) }
+
+    private func launch(_ name: String, count: Int, typed: Bool = true, _ arguments: [KernelArgument], _ stream: CUDAStream)
+        throws
+    {
+        guard count > 0 else { return }
+        let threads = ModelKernelSource.threads
+        try module.kernel(named: typed ? name + "_" + scalar.suffix : name).launch(
+            grid: ((count + threads - 1) / threads, 1, 1), block: (threads, 1, 1), stream: stream,
+            arguments: arguments)
+    }
+
+    func fill(_ buffer: DeviceBuffer, count: Int, value v: Double, stream: CUDAStream) throws {
+        try launch("fill", count: count, [.int64(Int64(count)), .buffer(buffer), value(v)], stream)
+    }
+
+    func add(_ y: DeviceBuffer, _ x: DeviceBuffer, count: Int, stream: CUDAStream) throws {
+        try launch("add", count: count, [.int64(Int64(count)), .buffer(y), .buffer(x)], stream)
+    }
+
+    /// `x = scale · act(z)`.
+    func activation(_ name: String, z: DeviceBuffer, x: DeviceBuffer, count: Int, scale: Double, stream: CUDAStream)
+        throws
+    {
+        try launch("act_forward_" + name, count: count, [.int64(Int64(count)), .buffer(z), .buffer(x), value(scale)], stream)
+    }
+
+    /// `x = scale · act(z)` as float32 rows `[x_hi | x_hi | x_lo]` (`z` is `[count / width, width]`).
+    func splitActivation(_ name: String, z: DeviceBuffer, split: DeviceBuffer, count: Int, width: Int, scale: Double,
+                         stream: CUDAStream) throws {
+        try launch(
+            "act_forward_split_" + name + "_f32", count: count, typed: false,
+            [.int64(Int64(count)), .int32(Int32(width)), .buffer(z), .buffer(split), .float32(Float(scale))], stream)
+    }
+
+    /// Rows of `source` (`width` wide) into `out`: row i ← row `ids[i]` (address of an int32 array) or `base + i`
+    /// when `ids` is 0; with an activation, `scale · act(row)`, and with `split` (float32, activation given) as
+    /// 3xTF32 rows `[hi | hi | lo]` of `3 · width`.
+    func gatherRows(
+        _ source: UInt64, out: UInt64, rows: Int, width: Int, ids: UInt64, base: Int, activation: String? = nil,
+        scale: Double = 1, split: Bool = false, stream: CUDAStream
+    ) throws {
+        let count = rows * width
+        var arguments: [KernelArgument] = [
+            .int64(Int64(count)), .int32(Int32(width)), .pointer(ids), .int64(Int64(base)), .pointer(source), .pointer(out),
+        ]
+        if let activation, split {
+            arguments.append(.float32(Float(scale)))
+            try launch("gather_act_split_" + activation + "_f32", count: count, typed: false, arguments, stream)
+            return
+        }
+        if activation != nil { arguments.append(value(scale)) }
+        try launch(activation.map { "gather_act_" + $0 } ?? "gather_rows", count: count, arguments, stream)
+    }
+
+    /// `g ← g · scale · act′(z)`.
+    func activationBackward(
+        _ name: String, z: DeviceBuffer, gradient: DeviceBuffer, count: Int, scale: Double, stream: CUDAStream
+    ) throws {
+        try launch(
+            "act_backward_" + name, count: count, [.int64(Int64(count)), .buffer(z), .buffer(gradient), value(scale)],
+            stream)
+    }
+
+    struct Radial {
+        let besselWeights: DeviceBuffer
+        let prefactor: Double
+        let rMax: Double
+    }
+
+    func edgeEmbedding(
+        edges: Int, positions: DeviceBuffer, senders: DeviceBuffer, receivers: DeviceBuffer, shifts: DeviceBuffer,
+        radial: Radial, vectors: DeviceBuffer, sh: DeviceBuffer, features: DeviceBuffer, stream: CUDAStream
+    ) throws {
+        try launch(
+            "edge_embedding", count: edges,
+            [
+                .int32(Int32(edges)), .buffer(positions), .buffer(senders), .buffer(receivers), .buffer(shifts),
+                .buffer(radial.besselWeights), value(radial.prefactor), value(radial.rMax), .buffer(vectors),
+                .buffer(sh), .buffer(features),
+            ], stream)
+    }
+
+    func edgeEmbeddingBackward(
+        edges: Int, vectors: DeviceBuffer, radial: Radial, gradientSH: DeviceBuffer, gradientRadial: DeviceBuffer,
+        gradientVectors: DeviceBuffer, stream: CUDAStream
+    ) throws {
+        try launch(
+            "edge_embedding_backward", count: edges,
+            [
+                .int32(Int32(edges)), .buffer(vectors), .buffer(radial.besselWeights), value(radial.prefactor),
+                value(radial.rMax), .buffer(gradientSH), .buffer(gradientRadial), .buffer(gradientVectors),
+            ], stream)
+    }
+
+    func nodeEnergy(
+        nodes: Int, elements: DeviceBuffer, e0: DeviceBuffer, accumulated: DeviceBuffer, scale: Double, shift: Double,
+        out: DeviceBuffer, stream: CUDAStream
+    ) throws {
+        try launch(
+            "node_energy", count: nodes,
+            [
+                .int32(Int32(nodes)), .buffer(elements), .buffer(e0), .buffer(accumulated), value(scale), value(shift),
+                .buffer(out),
+            ], stream)
+    }
+
+    func forces(
+        nodes: Int, receiverOffsets: DeviceBuffer, senderOffsets: DeviceBuffer, senderEdgeIDs: DeviceBuffer,
+        gradientVectors: DeviceBuffer, forces: DeviceBuffer, stream: CUDAStream
+    ) throws {
+        try launch(
+            "forces", count: nodes, typed: false,
+            [
+                .int32(Int32(nodes)), .buffer(receiverOffsets), .buffer(senderOffsets), .buffer(senderEdgeIDs),
+                .buffer(gradientVectors), .buffer(forces),
+            ], stream)
+    }
+}

@@ -1,0 +1,71 @@
+// SwiftMACE, MIT licence.
+// StepCost: the FLOPs and bytes of one energy + forces step of the CUDA model on a graph, stage by stage, and the
+// floor they give on a device's measured ceilings.
+
+import Equivariance
+
+/// Floating-point operations and device-memory bytes of one energy + forces step as the CUDA model runs it.
+///
+/// FLOPs: GEMMs `2·m·n·k` (radial MLP forward and its input-gradient backward; linears, skip TP and readouts
+/// forward and transposed); conv_tp forward, backward (dR, dSH) and sender backward by their polynomials'
+/// `flopCount` (every CG coefficient × channel: one multiply per factor + one add); the symmetric contraction
+/// `C · (monomials + 2 · slots)` per node forward and twice that backward. Bytes: every stage reads each of its
+/// inputs once and writes each output once (the floor of this decomposition, which materialises the radial MLP
+/// output `[E, weight_numel]`; gathers count once per row, not per edge).
+public struct StepCost: Sendable {
+    public var flops: Double = 0
+    public var bytes: Double = 0
+
+    /// The larger of `flops / flopRate` and `bytes / bandwidth`, in ms.
+    public func floorMilliseconds(flopRate: Double, bandwidth: Double) -> Double {
+        max(flops / flopRate, bytes / bandwidth) * 1e3
+    }
+}
+
+extension CUDAMACEModel {
+    /// The cost of one step on a graph of `nodes` atoms and `edges` edges.
+    public func stepCost(nodes: Int, edges: Int) -> StepCost {
+        let (n, e) = (Double(nodes), Double(edges))
+        let s = Double(scalar.byteSize)
+        let shCount = Double(kernels.source.shCount), bessel = Double(kernels.source.besselCount)
+        var cost = StepCost()
+        // Edge embedding forward + backward, forces.
+        cost.bytes += e * (8 + 24 + 24 + (shCount + bessel) * s) + e * (24 + 2 * (shCount + bessel) * s + 24)
+        cost.bytes += e * (24 + 8) + n * 24
+        func linear(_ l: DeviceLinear, rows: Double) {
+            cost.flops += 2 * rows * Double(l.flopsPerRow)  // forward and transposed
+            cost.bytes += 2 * rows * Double(l.inputWidth + l.outputWidth) * s
+        }
+        linear(embedding, rows: n)
+        for (t, layer) in layers.enumerated() {
+            let numel = Double(layer.weightCount), up = Double(layer.upWidth), mid = Double(layer.midWidth)
+            for mlp in layer.radialMLP {
+                let (i, o) = (Double(mlp.inputs), Double(mlp.outputs))
+                cost.flops += 2 * (2 * e * i * o)
+                let activation = mlp.activation == nil ? 0.0 : 2 * o
+                cost.bytes += 2 * e * (i + o + activation) * s
+            }
+            cost.flops += Double(layer.conv.source.forwardPolynomial.flopCount(batch: edges))
+            cost.flops += Double(layer.conv.source.backwardPolynomial.flopCount(batch: edges))
+            cost.bytes += e * (numel + shCount + 8 / s) * s + n * (up + mid) * s
+            cost.bytes += e * (2 * numel + 2 * shCount) * s + n * (up + mid) * s
+            if t > 0 {
+                cost.flops += Double(layer.conv.source.senderBackwardPolynomial.flopCount(batch: edges))
+                cost.bytes += e * (numel + shCount) * s + n * (up + mid) * s
+            }
+            linear(layer.linearUp, rows: n)
+            linear(layer.linear, rows: n)
+            linear(layer.productLinear, rows: n)
+            cost.flops += 2 * n * Double(layer.skip.flopsPerRow)
+            cost.bytes += 2 * n * Double(layer.skip.inputWidth + layer.skip.outputWidth) * s
+            let plan = layer.contraction.source.plan
+            cost.flops += 3 * n * Double(plan.channels * (plan.monomials.count + 2 * plan.slots.count))
+            cost.bytes += n * Double(2 * layer.messageWidth + 2 * layer.productWidth) * s
+        }
+        for readout in readouts {
+            linear(readout.first, rows: n)
+            if let hidden = readout.hidden { linear(hidden.second, rows: n) }
+        }
+        return cost
+    }
+}

@@ -1,0 +1,191 @@
+// SwiftMACE, MIT licence.
+// Workspace: one graph uploaded in device order and every buffer a pass writes, allocated once per graph so
+// repeated passes on it allocate nothing (positions may be replaced between passes).
+
+import CUDA
+import Equivariance
+import EquivarianceCUDA
+
+/// Device buffers for passes of one model over one graph layout.
+final class Workspace {
+    let layout: GraphLayout
+    let nodes: Int
+    let edges: Int
+
+    // The graph (device order).
+    let positions: DeviceBuffer  // f64 [N, 3]
+    let shifts: DeviceBuffer  // f64 [E, 3]
+    let senders: DeviceBuffer  // int32 [E]
+    let receivers: DeviceBuffer  // int32 [E]
+    let elements: DeviceBuffer  // int32 [N]
+    let oneHot: DeviceBuffer  // T [N, n_el]
+    let receiverCSR: DeviceEdgeCSR
+    let senderCSR: DeviceEdgeCSR
+    let receiverOffsets: DeviceBuffer  // int32 [N + 1]
+    let senderOffsets: DeviceBuffer  // int32 [N + 1]
+    let senderEdgeIDs: DeviceBuffer  // int32 [E]
+
+    // Forward values kept for the backward.
+    let vectors: DeviceBuffer  // f64 [E, 3]
+    let sh: DeviceBuffer  // T [E, (lmax+1)²]
+    let radial: DeviceBuffer  // T [E, NB]
+    let embedding: DeviceBuffer  // T [N, embedding width]
+    /// Per layer.
+    let up: [DeviceBuffer]
+    /// [layer][mlp layer] T [E, h] where the MLP layer has an activation; with edge chunks one set shared by layers.
+    let preActivations: [[DeviceBuffer?]]
+    /// T [E, numel] per layer; empty with edge chunks (the edge weights then exist for one chunk at a time).
+    let edgeWeights: [DeviceBuffer]
+    let messages: [DeviceBuffer]
+    let features: [DeviceBuffer]
+    /// Per readout with a hidden layer: its pre-activation `[N, hidden]`.
+    let readoutPre: [DeviceBuffer?]
+
+    // Temporaries.
+    let mlpActivation: DeviceBuffer  // T [E, max h]
+    let splitActivation: DeviceBuffer?  // float32 [E, 3 · max h] for a 3xTF32 last radial layer
+    let mid: DeviceBuffer
+    let preMessage: DeviceBuffer
+    let product: DeviceBuffer
+    let readoutHidden: DeviceBuffer
+    let accumulated: DeviceBuffer  // T [N] Σ readouts
+    let nodeEnergies: DeviceBuffer  // T [N]
+
+    // Backward.
+    let featureGradients: [DeviceBuffer]
+    let productGradient: DeviceBuffer
+    let messageGradient: DeviceBuffer
+    let preMessageGradient: DeviceBuffer
+    let midGradient: DeviceBuffer
+    let upGradient: DeviceBuffer
+    let weightGradient: DeviceBuffer  // T [E (or the largest chunk), max numel]
+    let mlpGradients: [DeviceBuffer]  // two T [E, max h]
+    let layerSHGradient: DeviceBuffer
+    let shGradient: DeviceBuffer
+    let radialGradient: DeviceBuffer
+    let energySeed: DeviceBuffer  // T [N] = scale
+    let readoutGradient: DeviceBuffer
+    let vectorGradients: DeviceBuffer  // f64 [E, 3]
+    let forces: DeviceBuffer  // f64 [N, 3]
+
+    /// Edge chunks (nil without): receiver-CSR and sender-CSR chunks with their device CSRs, and per-chunk buffers:
+    /// edge weights `[chunk, max numel]`, the last radial layer's input `[chunk, its width]`, gathered SH.
+    let receiverChunks: [(chunk: EdgeChunk, csr: DeviceEdgeCSR)]
+    let senderChunks: [(chunk: EdgeChunk, csr: DeviceEdgeCSR)]
+    let chunkWeights: DeviceBuffer?
+    let chunkInput: DeviceBuffer?
+    let chunkSH: DeviceBuffer?
+    var chunked: Bool { chunkWeights != nil }
+
+    /// Passes run on this workspace, and the pass captured as a CUDA graph after the first (direct) one.
+    var passes = 0
+    var captured: CUDAGraph?
+    var captureError: String?
+
+    init(layout: GraphLayout, model: CUDAMACEModel) throws {
+        let run = model.runner
+        let (n, e) = (layout.nodeCount, layout.edgeCount)
+        let context = run.context, stream = run.stream
+        func ints(_ values: [Int32]) throws -> DeviceBuffer {
+            try DeviceBuffer(context: context, copying: values.isEmpty ? [0] : values, stream: stream)
+        }
+        func doubles(_ count: Int) throws -> DeviceBuffer {
+            try DeviceBuffer(context: context, byteCount: max(count, 1) * 8, stream: stream)
+        }
+        self.layout = layout
+        nodes = n
+        edges = e
+        positions = try doubles(3 * n)
+        shifts = try DeviceBuffer(context: context, copying: layout.shifts.isEmpty ? [0] : layout.shifts, stream: stream)
+        senders = try ints(layout.senders)
+        receivers = try ints(layout.receivers)
+        elements = try ints(layout.elements)
+        var hot = [Double](repeating: 0, count: n * model.elementCount)
+        for (row, element) in layout.elements.enumerated() { hot[row * model.elementCount + Int(element)] = 1 }
+        oneHot = try run.upload(hot)
+        receiverCSR = try DeviceEdgeCSR(context: context, csr: layout.receiverCSR, stream: stream)
+        senderCSR = try DeviceEdgeCSR(context: context, csr: layout.senderCSR, stream: stream)
+        receiverOffsets = try ints(layout.receiverCSR.rowOffsets)
+        senderOffsets = try ints(layout.senderCSR.rowOffsets)
+        senderEdgeIDs = try ints(layout.senderCSR.edgeIDs)
+
+        let layers = model.layers
+        // Hidden widths only: the last layer writes the edge weights (their own buffers).
+        let maxHidden = layers.flatMap { $0.radialMLP.dropLast().map(\.outputs) }.max() ?? 1
+        let maxWeights = layers.map(\.weightCount).max() ?? 1
+        func widest(_ width: (DeviceLayer) -> Int) -> Int { layers.map(width).max() ?? 1 }
+        vectors = try doubles(3 * e)
+        sh = try run.buffer(e * model.kernels.source.shCount)
+        radial = try run.buffer(e * model.kernels.source.besselCount)
+        embedding = try run.buffer(n * model.embedding.outputWidth)
+        up = try layers.map { try run.buffer(n * $0.upWidth) }
+        if model.edgeChunk == nil {
+            preActivations = try layers.map { layer in
+                try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
+            }
+        } else {
+            // With edge chunks, memory matters most: one set of pre-activation buffers shared by all layers; the
+            // backward recomputes a layer's hidden MLP before using them (the last layer's are still there).
+            let depth = layers.map(\.radialMLP.count).max() ?? 0
+            let shared: [DeviceBuffer?] = try (0..<depth).map { k in
+                let widths = layers.compactMap { $0.radialMLP.dropFirst(k).first }.filter { $0.activation != nil }
+                return widths.isEmpty ? nil : try run.buffer(e * (widths.map(\.outputs).max() ?? 1))
+            }
+            preActivations = layers.map { layer in
+                layer.radialMLP.indices.map { layer.radialMLP[$0].activation == nil ? nil : shared[$0] }
+            }
+        }
+        if let budget = model.edgeChunk {
+            let (n, csrs) = (layout.nodeCount, (layout.receiverCSR, layout.senderCSR))
+            receiverChunks = try EdgeChunk.chunks(of: csrs.0, gatherCount: n, budget: budget).map {
+                ($0, try DeviceEdgeCSR(context: context, csr: $0.csr, stream: stream))
+            }
+            senderChunks = try EdgeChunk.chunks(of: csrs.1, gatherCount: n, budget: budget).map {
+                ($0, try DeviceEdgeCSR(context: context, csr: $0.csr, stream: stream))
+            }
+            let rows = (receiverChunks + senderChunks).map(\.chunk.positions.count).max() ?? 1
+            let lastInputs = layers.compactMap { $0.radialMLP.last?.inputs }.max() ?? 1
+            chunkWeights = try run.buffer(rows * maxWeights)
+            let splits = layers.contains { $0.radialMLP.last?.splitWeight != nil }
+            chunkInput = try run.buffer(rows * lastInputs * (splits ? 3 : 1))
+            chunkSH = try run.buffer(rows * model.kernels.source.shCount)
+            edgeWeights = []
+            weightGradient = try run.buffer(rows * maxWeights)
+        } else {
+            (receiverChunks, senderChunks) = ([], [])
+            (chunkWeights, chunkInput, chunkSH) = (nil, nil, nil)
+            edgeWeights = try layers.map { try run.buffer(e * $0.weightCount) }
+            weightGradient = try run.buffer(e * maxWeights)
+        }
+        messages = try layers.map { try run.buffer(n * $0.messageWidth) }
+        features = try layers.map { try run.buffer(n * $0.outputWidth) }
+        readoutPre = try model.readouts.map { readout in
+            try readout.hidden.map { _ in try run.buffer(n * readout.first.outputWidth) }
+        }
+        mlpActivation = try run.buffer(e * maxHidden)
+        let splitInFull = model.edgeChunk == nil && layers.contains { $0.radialMLP.last?.splitWeight != nil }
+        splitActivation = splitInFull ? try run.buffer(3 * e * maxHidden) : nil
+        mid = try run.buffer(n * widest(\.midWidth))
+        preMessage = try run.buffer(n * widest(\.messageWidth))
+        product = try run.buffer(n * widest(\.productWidth))
+        let readoutWidth = model.readouts.map(\.first.outputWidth).max() ?? 1
+        readoutHidden = try run.buffer(n * readoutWidth)
+        accumulated = try run.buffer(n)
+        nodeEnergies = try run.buffer(n)
+
+        featureGradients = try layers.map { try run.buffer(n * $0.outputWidth) }
+        productGradient = try run.buffer(n * widest(\.productWidth))
+        messageGradient = try run.buffer(n * widest(\.messageWidth))
+        preMessageGradient = try run.buffer(n * widest(\.messageWidth))
+        midGradient = try run.buffer(n * widest(\.midWidth))
+        upGradient = try run.buffer(n * widest(\.upWidth))
+        mlpGradients = try (0..<2).map { _ in try run.buffer(e * maxHidden) }
+        layerSHGradient = try run.buffer(e * model.kernels.source.shCount)
+        shGradient = try run.buffer(e * model.kernels.source.shCount)
+        radialGradient = try run.buffer(e * model.kernels.source.besselCount)
+        energySeed = try run.buffer(n)
+        readoutGradient = try run.buffer(n * readoutWidth)
+        vectorGradients = try doubles(3 * e)
+        forces = try doubles(3 * n)
+    }
+}
