@@ -3,9 +3,11 @@
 # The GPU benchmark model of issue 5: mace-torch ScaleShiftMACE 128x0e+128x1o, max_ell 3, correlation 3, 2 layers,
 # r_max 6, radial MLP [64, 64, 64], elements H and O (water), random weights (seed 505, perturbed as every fixture
 # model), exported with tools/export_mace_torch.py; plus the 192-atom DeePMD water frame as extxyz.
-"""Usage: python3 Benchmarks/baselines/make_water_gpu_model.py OUT_DIR
+"""Usage: python3 Benchmarks/baselines/make_water_gpu_model.py OUT_DIR [--float32]
 Writes OUT_DIR/water_gpu_128.safetensors (float64; `swiftmace bench --dtype float32` rounds it at load),
-OUT_DIR/water_gpu_128.model (torch.save) and OUT_DIR/water192.xyz."""
+OUT_DIR/water_gpu_128.model (torch.save) and OUT_DIR/water192.xyz. --float32 saves both files with the weights
+rounded to float32 (the same values either tool gets from the float64 files in float32; half the size, for
+carrying to the GPU machine)."""
 
 import os
 import sys
@@ -29,6 +31,8 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     model = mmf.build_model(SPEC)
+    if "--float32" in sys.argv[2:]:
+        model = model.float()
     path = os.path.join(out, "water_gpu_128.model")
     torch.save(model, path)
     export_mace_torch.export(path, os.path.join(out, "water_gpu_128.safetensors"))

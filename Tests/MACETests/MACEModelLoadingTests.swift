@@ -56,6 +56,31 @@ import Testing
             "p.safetensors: config key 'node_embedding.weight_numel': found 63; the instructions need 64")
     }
 
+    /// A float32 export stores the Wigner 3j tables rounded to float32: they must still load in float64, while a table
+    /// that is not e3nn's is rejected whatever the dtype.
+    @Test func float32RoundedWigner3jTablesLoadInFloat64() throws {
+        let key = "interactions.1.conv_tp._compiled_main_left_right._w3j_1_2_1"
+        let original = try SafetensorsFile(contentsOf: Fixtures.url("mace/default_hcno.safetensors"))
+        let stored = try #require(original.tensors[key])
+        func loading(_ values: [Float]) -> String {
+            do {
+                var tensors = original.tensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
+                let index = try #require(tensors.firstIndex { $0.name == key })
+                tensors[index].tensor = SafetensorsTensor(float32: values, shape: stored.shape)
+                let bytes = SafetensorsWriter.encode(tensors: tensors, metadata: original.metadata)
+                _ = try MACEModel(file: try SafetensorsFile(bytes: bytes, file: "f.safetensors"), dtype: .float64)
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let rounded = stored.doubles().map(Float.init)
+        #expect(loading(rounded) == "no error")
+        var wrong = rounded
+        wrong[0] += 1e-3
+        #expect(loading(wrong) == "f.safetensors: config key '\(key)': not e3nn 0.4.4's Wigner 3j")
+    }
+
     @Test func elementNotInTheModel() throws {
         let model = try MACEReference.model("plain_f32")
         let silicon = Configuration(atomicNumbers: [1, 14], positions: [.zero, SIMD3(1, 0, 0)])
