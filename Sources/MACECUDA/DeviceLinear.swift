@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
-// DeviceLinear and DeviceSkip: e3nn's Linear and mace's element skip TP on ir_mul features as cuBLAS GEMMs, one
-// strided-batched GEMM per instruction (batch = the irrep's components), path weights folded into the weights.
+// PathGEMMs, DeviceLinear and DeviceSkip: e3nn's Linear and mace's element skip TP on ir_mul features as cuBLAS
+// GEMMs, one strided-batched GEMM per instruction and element (batch = the irrep's components), path weights
+// folded into the weights.
 
 import CUDA
 import Equivariance
@@ -15,15 +16,58 @@ struct LinearPath {
     let components: Int
 }
 
-/// An e3nn Linear `[rows, irrepsIn.dim] → [rows, irrepsOut.dim]` (ir_mul), `y = x · (pathWeight · W)` per path.
-struct DeviceLinear {
+/// The GEMMs of an equivariant linear map on element-sorted ir_mul rows: per path one strided-batched GEMM per
+/// element (batch = the irrep's components), with weights `[mulIn, elementCount · mulOut]` per path. An e3nn Linear
+/// is the one-element case; mace's skip TP has one weight block per element.
+struct PathGEMMs {
     let inputWidth: Int
     let outputWidth: Int
     let paths: [LinearPath]
     let weights: [DeviceBuffer]
+    let elementCount: Int
     /// Whether every output (input) segment is written by some path; otherwise it is zero-filled first.
     let coversOutput: Bool
     let coversInput: Bool
+
+    /// `target (+)= source · W` (forward) or `target (+)= source · Wᵀ` (transposed: the input gradient), the rows
+    /// of element e being `ranges[e]`.
+    func apply(
+        _ source: DeviceBuffer, _ target: DeviceBuffer, ranges: [Range<Int>], accumulate: Bool, transposed: Bool,
+        _ run: ModelRun
+    ) throws {
+        let rows = ranges.last?.upperBound ?? 0
+        let (sourceWidth, targetWidth) = transposed ? (outputWidth, inputWidth) : (inputWidth, outputWidth)
+        let coversTarget = transposed ? coversInput : coversOutput
+        if !accumulate && !coversTarget { try run.fill(target, count: rows * targetWidth, value: 0) }
+        var written = Set<Int>()
+        let (from, to) = (FeatureView(source, width: sourceWidth), FeatureView(target, width: targetWidth))
+        let size = run.gemm.elementSize
+        for (p, path) in paths.enumerated() {
+            let (fromOffset, fromMul) = transposed ? (path.outputOffset, path.mulOut) : (path.inputOffset, path.mulIn)
+            let (toOffset, toMul) = transposed ? (path.inputOffset, path.mulIn) : (path.outputOffset, path.mulOut)
+            let beta: Double = accumulate || !coversTarget || written.contains(toOffset) ? 1 : 0
+            written.insert(toOffset)
+            for (element, range) in ranges.enumerated() where !range.isEmpty {
+                let weight = GEMMOperand(
+                    address: weights[p].address &+ UInt64(element * path.mulOut * size),
+                    leadingDimension: elementCount * path.mulOut)
+                try run.gemm.gemm(
+                    m: range.count, n: toMul, k: fromMul,
+                    a: from.segment(offset: fromOffset, mul: fromMul, row: range.lowerBound, elementSize: size),
+                    b: weight, transposeB: transposed,
+                    c: to.segment(offset: toOffset, mul: toMul, row: range.lowerBound, elementSize: size),
+                    beta: beta, batchCount: path.components)
+            }
+        }
+    }
+
+    /// Multiply-adds of one row (forward; the transposed map is the same).
+    var flopsPerRow: Int { paths.reduce(0) { $0 + 2 * $1.mulIn * $1.mulOut * $1.components } }
+}
+
+/// An e3nn Linear `[rows, irrepsIn.dim] → [rows, irrepsOut.dim]` (ir_mul), `y = x · (pathWeight · W)` per path.
+struct DeviceLinear {
+    let gemms: PathGEMMs
 
     /// - Parameter scale: an extra factor folded into the weights (1/avg_num_neighbors for the interaction linear).
     init(_ layer: LinearLayer, scale: Double = 1, runner: GEMMRunner) throws {
@@ -41,64 +85,30 @@ struct DeviceLinear {
                     mulOut: mulOut, components: d.irrepsIn.entries[ins.input].irrep.dimension))
             weights.append(try runner.upload(block))
         }
-        inputWidth = d.irrepsIn.dim
-        outputWidth = d.irrepsOut.dim
-        self.paths = paths
-        self.weights = weights
-        coversOutput = Set(d.instructions.map(\.output)).count == d.irrepsOut.entries.count
-        coversInput = Set(d.instructions.map(\.input)).count == d.irrepsIn.entries.count
+        gemms = PathGEMMs(
+            inputWidth: d.irrepsIn.dim, outputWidth: d.irrepsOut.dim, paths: paths, weights: weights, elementCount: 1,
+            coversOutput: Set(d.instructions.map(\.output)).count == d.irrepsOut.entries.count,
+            coversInput: Set(d.instructions.map(\.input)).count == d.irrepsIn.entries.count)
     }
+
+    var inputWidth: Int { gemms.inputWidth }
+    var outputWidth: Int { gemms.outputWidth }
 
     /// `y (+)= x · W` over `rows` rows.
     func forward(_ x: DeviceBuffer, _ y: DeviceBuffer, rows: Int, accumulate: Bool, _ run: ModelRun) throws {
-        if !accumulate && !coversOutput { try run.fill(y, count: rows * outputWidth, value: 0) }
-        var written = Set<Int>()
-        let (xv, yv) = (FeatureView(x, width: inputWidth), FeatureView(y, width: outputWidth))
-        let size = run.gemm.elementSize
-        for (path, weight) in zip(paths, weights) {
-            let beta: Double = accumulate || !coversOutput || written.contains(path.outputOffset) ? 1 : 0
-            written.insert(path.outputOffset)
-            try run.gemm.gemm(
-                m: rows, n: path.mulOut, k: path.mulIn,
-                a: xv.segment(offset: path.inputOffset, mul: path.mulIn, elementSize: size),
-                b: GEMMOperand(address: weight.address, leadingDimension: path.mulOut),
-                c: yv.segment(offset: path.outputOffset, mul: path.mulOut, elementSize: size), beta: beta,
-                batchCount: path.components)
-        }
+        try gemms.apply(x, y, ranges: [0..<rows], accumulate: accumulate, transposed: false, run)
     }
 
     /// `dx (+)= dy · Wᵀ` over `rows` rows.
     func backward(_ dy: DeviceBuffer, _ dx: DeviceBuffer, rows: Int, accumulate: Bool, _ run: ModelRun) throws {
-        if !accumulate && !coversInput { try run.fill(dx, count: rows * inputWidth, value: 0) }
-        var written = Set<Int>()
-        let (dyv, dxv) = (FeatureView(dy, width: outputWidth), FeatureView(dx, width: inputWidth))
-        let size = run.gemm.elementSize
-        for (path, weight) in zip(paths, weights) {
-            let beta: Double = accumulate || !coversInput || written.contains(path.inputOffset) ? 1 : 0
-            written.insert(path.inputOffset)
-            try run.gemm.gemm(
-                m: rows, n: path.mulIn, k: path.mulOut,
-                a: dyv.segment(offset: path.outputOffset, mul: path.mulOut, elementSize: size),
-                b: GEMMOperand(address: weight.address, leadingDimension: path.mulOut), transposeB: true,
-                c: dxv.segment(offset: path.inputOffset, mul: path.mulIn, elementSize: size), beta: beta,
-                batchCount: path.components)
-        }
+        try gemms.apply(dy, dx, ranges: [0..<rows], accumulate: accumulate, transposed: true, run)
     }
-
-    /// Multiply-adds of one row (forward; the backward is the same).
-    var flopsPerRow: Int { paths.reduce(0) { $0 + 2 * $1.mulIn * $1.mulOut * $1.components } }
 }
 
 /// mace's skip_tp on element-sorted rows: `z[element rows] (+)= x · (α · W[:, element, :])` per instruction.
 struct DeviceSkip {
-    let inputWidth: Int
-    let outputWidth: Int
-    let paths: [LinearPath]
-    /// Per path: `[mulIn, n_el · mulOut]` scaled by the path's coefficient α.
-    let weights: [DeviceBuffer]
-    let elementCount: Int
-    let coversOutput: Bool
-    let coversInput: Bool
+    /// Weights per path: `[mulIn, n_el · mulOut]` scaled by the path's coefficient α.
+    let gemms: PathGEMMs
 
     /// - Throws: `ModelError.unsupported` when a path's coefficients are not `α · identity` (never for mace's).
     init(_ layer: SkipLayer, runner: GEMMRunner) throws {
@@ -120,13 +130,11 @@ struct DeviceSkip {
                     mulOut: mulOut, components: components))
             weights.append(try runner.upload(block))
         }
-        inputWidth = d.irrepsIn.dim
-        outputWidth = d.irrepsOut.dim
-        self.paths = paths
-        self.weights = weights
-        elementCount = d.elementCount
-        coversOutput = Set(d.instructions.map(\.output)).count == d.irrepsOut.entries.count
-        coversInput = Set(d.instructions.map(\.input1)).count == d.irrepsIn.entries.count
+        gemms = PathGEMMs(
+            inputWidth: d.irrepsIn.dim, outputWidth: d.irrepsOut.dim, paths: paths, weights: weights,
+            elementCount: d.elementCount,
+            coversOutput: Set(d.instructions.map(\.output)).count == d.irrepsOut.entries.count,
+            coversInput: Set(d.instructions.map(\.input1)).count == d.irrepsIn.entries.count)
     }
 
     /// Each path's coefficient α: its coefficients must be `α · δ_ik` (to 1e-14 relative; e3nn's 3j values for
@@ -148,57 +156,19 @@ struct DeviceSkip {
         }
     }
 
-    private func weight(_ p: Int, element: Int, elementSize: Int) -> GEMMOperand {
-        GEMMOperand(
-            address: weights[p].address &+ UInt64(element * paths[p].mulOut * elementSize),
-            leadingDimension: elementCount * paths[p].mulOut)
-    }
-
+    /// `z (+)= x · (α · W[:, element, :])`, the rows of element e being `ranges[e]`.
     func forward(
         _ x: DeviceBuffer, _ z: DeviceBuffer, ranges: [Range<Int>], accumulate: Bool, _ run: ModelRun
     ) throws {
-        let rows = ranges.last?.upperBound ?? 0
-        if !accumulate && !coversOutput { try run.fill(z, count: rows * outputWidth, value: 0) }
-        var written = Set<Int>()
-        let (xv, zv) = (FeatureView(x, width: inputWidth), FeatureView(z, width: outputWidth))
-        let size = run.gemm.elementSize
-        for (p, path) in paths.enumerated() {
-            let beta: Double = accumulate || !coversOutput || written.contains(path.outputOffset) ? 1 : 0
-            written.insert(path.outputOffset)
-            for (element, range) in ranges.enumerated() where !range.isEmpty {
-                try run.gemm.gemm(
-                    m: range.count, n: path.mulOut, k: path.mulIn,
-                    a: xv.segment(offset: path.inputOffset, mul: path.mulIn, row: range.lowerBound, elementSize: size),
-                    b: weight(p, element: element, elementSize: size),
-                    c: zv.segment(offset: path.outputOffset, mul: path.mulOut, row: range.lowerBound, elementSize: size),
-                    beta: beta, batchCount: path.components)
-            }
-        }
+        try gemms.apply(x, z, ranges: ranges, accumulate: accumulate, transposed: false, run)
     }
 
+    /// `dx (+)= dz · (α · W[:, element, :])ᵀ` per element's rows.
     func backward(
         _ dz: DeviceBuffer, _ dx: DeviceBuffer, ranges: [Range<Int>], accumulate: Bool, _ run: ModelRun
     ) throws {
-        let rows = ranges.last?.upperBound ?? 0
-        if !accumulate && !coversInput { try run.fill(dx, count: rows * inputWidth, value: 0) }
-        var written = Set<Int>()
-        let (dzv, dxv) = (FeatureView(dz, width: outputWidth), FeatureView(dx, width: inputWidth))
-        let size = run.gemm.elementSize
-        for (p, path) in paths.enumerated() {
-            let beta: Double = accumulate || !coversInput || written.contains(path.inputOffset) ? 1 : 0
-            written.insert(path.inputOffset)
-            for (element, range) in ranges.enumerated() where !range.isEmpty {
-                try run.gemm.gemm(
-                    m: range.count, n: path.mulIn, k: path.mulOut,
-                    a: dzv.segment(offset: path.outputOffset, mul: path.mulOut, row: range.lowerBound, elementSize: size),
-                    b: weight(p, element: element, elementSize: size), transposeB: true,
-                    c: dxv.segment(offset: path.inputOffset, mul: path.mulIn, row: range.lowerBound, elementSize: size),
-                    beta: beta, batchCount: path.components)
-            }
-        }
+        try gemms.apply(dz, dx, ranges: ranges, accumulate: accumulate, transposed: true, run)
     }
-
-    var flopsPerRow: Int { paths.reduce(0) { $0 + 2 * $1.mulIn * $1.mulOut * $1.components } }
 }
 
 extension Irreps {

@@ -32,11 +32,11 @@ extension CUDAMACEModel {
         // Edge embedding forward + backward, forces.
         cost.bytes += e * (8 + 24 + 24 + (shCount + bessel) * s) + e * (24 + 2 * (shCount + bessel) * s + 24)
         cost.bytes += e * (24 + 8) + n * 24
-        func linear(_ l: DeviceLinear, rows: Double) {
+        func linear(_ l: PathGEMMs, rows: Double) {
             cost.flops += 2 * rows * Double(l.flopsPerRow)  // forward and transposed
             cost.bytes += 2 * rows * Double(l.inputWidth + l.outputWidth) * s
         }
-        linear(embedding, rows: n)
+        linear(embedding.gemms, rows: n)
         for (t, layer) in layers.enumerated() {
             let numel = Double(layer.weightCount), up = Double(layer.upWidth), mid = Double(layer.midWidth)
             for mlp in layer.radialMLP {
@@ -53,18 +53,16 @@ extension CUDAMACEModel {
                 cost.flops += Double(layer.conv.source.senderBackwardPolynomial.flopCount(batch: edges))
                 cost.bytes += e * (numel + shCount) * s + n * (up + mid) * s
             }
-            linear(layer.linearUp, rows: n)
-            linear(layer.linear, rows: n)
-            linear(layer.productLinear, rows: n)
-            cost.flops += 2 * n * Double(layer.skip.flopsPerRow)
-            cost.bytes += 2 * n * Double(layer.skip.inputWidth + layer.skip.outputWidth) * s
+            for gemms in [layer.linearUp.gemms, layer.linear.gemms, layer.productLinear.gemms, layer.skip.gemms] {
+                linear(gemms, rows: n)
+            }
             let plan = layer.contraction.source.plan
             cost.flops += 3 * n * Double(plan.channels * (plan.monomials.count + 2 * plan.slots.count))
             cost.bytes += n * Double(2 * layer.messageWidth + 2 * layer.productWidth) * s
         }
         for readout in readouts {
-            linear(readout.first, rows: n)
-            if let hidden = readout.hidden { linear(hidden.second, rows: n) }
+            linear(readout.first.gemms, rows: n)
+            if let hidden = readout.hidden { linear(hidden.second.gemms, rows: n) }
         }
         return cost
     }
