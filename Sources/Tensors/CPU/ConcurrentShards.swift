@@ -18,12 +18,11 @@ public func concurrentShards<Result>(_ count: Int, _ body: (Int) throws -> Resul
     let recording = GradMode.isEnabled
     var outcomes = [Swift.Result<Result, any Error>?](repeating: nil, count: count)
     outcomes.withUnsafeMutableBufferPointer { slots in
-        let slots = UncheckedSlots(slots)
         Parallel.perform(iterations: count) { shard in
             // Task-local values do not cross into dispatch's worker threads: set both modes here.
             Parallel.$isInsideShard.withValue(true) {
                 GradMode.$isEnabled.withValue(recording) {
-                    slots.buffer[shard] = Swift.Result(catching: { try body(shard) })
+                    slots[shard] = Swift.Result(catching: { try body(shard) })
                 }
             }
         }
@@ -31,8 +30,3 @@ public func concurrentShards<Result>(_ count: Int, _ body: (Int) throws -> Resul
     return try outcomes.map { try $0!.get() }
 }
 
-/// The result slots of `concurrentShards`: each shard writes only its own slot.
-private struct UncheckedSlots<Result>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Swift.Result<Result, any Error>?>
-    init(_ buffer: UnsafeMutableBufferPointer<Swift.Result<Result, any Error>?>) { self.buffer = buffer }
-}
