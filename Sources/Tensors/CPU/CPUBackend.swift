@@ -120,14 +120,6 @@ struct CPUBackend: Backend {
                 Parallel.forEachChunk(batchCount, workPerItem: m * n * k, batches)
             }
         }
-        // One vector is one SIMD register: 256-bit on an AVX2 + FMA build, 128-bit on baseline x86-64.
-        #if SWIFTMACE_FMA
-            typealias DoubleVector = SIMD4<Double>
-            typealias FloatVector = SIMD8<Float>
-        #else
-            typealias DoubleVector = SIMD2<Double>
-            typealias FloatVector = SIMD4<Float>
-        #endif
         switch a.dtype {
         case .float64: run(Double.self, DoubleVector.self)
         case .float32: run(Float.self, FloatVector.self)

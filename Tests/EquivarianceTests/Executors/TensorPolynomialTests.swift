@@ -101,6 +101,27 @@ import TestSupport
         }, at: Array(inputs.prefix(2)))
     }
 
+    /// Invariants that are one entry per row but not 1 (factors), and invariants with two entries in a row (the
+    /// general outer-product path): the same values and first and second derivatives as the reference.
+    @Test(arguments: [[0, 2.5, 0, -1.5, 0, 0, 0, 0, 0.5, 2, 0, 0], [1, 0.5, 0, 0, 0, 1, 1, 0, 0, 0, 2, 1]])
+    func skipWithScaledOrMixedInvariantsMatchesReference(values: [Double]) throws {
+        let skip = try ElementSkipTensorProductDescriptor(irrepsIn: try Irreps(parsing: "2x0e+3x1o"), elementCount: 3,
+                                                          irrepsOut: try Irreps(parsing: "2x0e+1x1o"))
+        let indexing = OperandIndexing(inputs: [.shared, .batched, .batched], outputs: [.batched])
+        var generator = SeededGenerator(seed: 77)
+        let invariants = try Tensor(values, shape: [4, 3])
+        let inputs = [try Self.tensor(1, skip.polynomial.inputs[0].size, &generator),
+                      try Self.tensor(4, skip.polynomial.inputs[1].size, &generator), invariants]
+        let got = try Self.cpu.evaluate(skip.polynomial, batchSize: 4, inputs: inputs, indexing: indexing)[0]
+        let expected = try ReferenceExecutor().evaluate(skip.polynomial, batchSize: 4,
+                                                        inputs: inputs.map { $0.toArray() }, indexing: indexing)[0]
+        #expect(PolynomialChecks.maxDifference(got.toArray(), expected) < 1e-13)
+        let result = try checkGradient({ x in
+            Self.loss(try Self.cpu.evaluate(skip.polynomial, batchSize: 4, inputs: x + [invariants], indexing: indexing))
+        }, at: Array(inputs.prefix(2)))
+        #expect(result.secondOrderError > 0)
+    }
+
     @Test func float32MatchesFloat64() throws {
         let tp = try Self.conv()
         var generator = SeededGenerator(seed: 73)

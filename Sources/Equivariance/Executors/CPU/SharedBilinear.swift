@@ -22,6 +22,7 @@ struct SharedBilinear {
 
     let paths: [Path]
     let outputSegments: [[Int]]
+    let weightCount: Int
 
     /// The bilinear form of `polynomial` under `indexing`, or nil when it is not one (then the plan loops run).
     init?(_ polynomial: EquivariantPolynomial, _ indexing: OperandIndexing) {
@@ -52,14 +53,59 @@ struct SharedBilinear {
         }
         self.paths = paths
         outputSegments = polynomial.outputs[0].segments
+        weightCount = polynomial.inputs[0].size
     }
 
     /// `[1, weightCount]` weights, `[N, size_x]` features, `[N, n]` invariants to `[N, size_out]`.
     ///
+    /// When the invariants need no gradient and each row has one non-zero entry (mace's one-hot element attributes),
+    /// row `n` with entry `a[n, v]` is `a[n, v]` times the linear with weight block `W[:, v, :]`: one fused op
+    /// (`GroupedLinear`) multiplies each row by its own block only. Otherwise the product `(x ⊗ a) · W` runs in
+    /// tensor ops.
+    func apply(weight: Tensor, x: Tensor, invariants a: Tensor) throws -> Tensor {
+        if !a.requiresGrad, let groups = Self.oneHotGroups(a) {
+            return try groupedLinear(x: x, invariants: a.shape[1], groups: groups)(weight: weight, x: x)
+        }
+        return try outerProduct(weight: weight, x: x, invariants: a)
+    }
+
+    /// Rows grouped by their one non-zero invariant column, with that entry as the row's factor; nil when a row
+    /// has none or several.
+    private static func oneHotGroups(_ a: Tensor) -> [GroupedLinear.Group]? {
+        let (n, count) = (a.shape[0], a.shape[1])
+        let values = a.toArray()
+        var rows = [[Int]](repeating: [], count: count)
+        var factors = [[Double]](repeating: [], count: count)
+        for row in 0..<n {
+            let entries = (0..<count).filter { values[row * count + $0] != 0 }
+            guard entries.count == 1, let v = entries.first else { return nil }
+            rows[v].append(row)
+            factors[v].append(values[row * count + v])
+        }
+        return (0..<count).filter { !rows[$0].isEmpty }.map { v in
+            GroupedLinear.Group(block: v, rows: rows[v], factors: factors[v].allSatisfy { $0 == 1 } ? nil : factors[v])
+        }
+    }
+
+    private func groupedLinear(x: Tensor, invariants: Int, groups: [GroupedLinear.Group]) -> GroupedLinear {
+        let outputOffsets = outputSegments.reduce(into: [0]) { $0.append($0.last! + $1.reduce(1, *)) }
+        return GroupedLinear(
+            paths: paths.map { path in
+                GroupedLinear.Path(
+                    inputOffset: path.inputOffset, outputOffset: outputOffsets[path.outputSegment],
+                    weightOffset: path.weightOffset, weightRowStride: invariants * path.mulOut,
+                    groupStride: path.mulOut, mulIn: path.mulIn, mulOut: path.mulOut, dimension: path.dimension,
+                    scale: path.scale)
+            },
+            inputSize: x.shape[1], outputSize: outputOffsets.last!, weightCount: weightCount, groups: groups)
+    }
+
+    /// `(x ⊗ a) · W` per path in tensor ops, for invariants that need a gradient or are not one-hot.
+    ///
     /// Invariant columns that are zero on every row (elements absent from the batch, with one-hot attributes)
     /// contribute exactly zero, so they and their weight rows are left out of the product when the invariants need
-    /// no gradient: a 4-element model on water multiplies half as much.
-    func apply(weight: Tensor, x: Tensor, invariants a: Tensor) throws -> Tensor {
+    /// no gradient.
+    private func outerProduct(weight: Tensor, x: Tensor, invariants a: Tensor) throws -> Tensor {
         let n = x.shape[0]
         let all = a.shape[1]
         let values = a.requiresGrad ? [] : a.toArray()
