@@ -92,11 +92,6 @@ struct FeatureView {
         self.width = width
     }
 
-    init(address: UInt64, width: Int) {
-        self.address = address
-        self.width = width
-    }
-
     /// The GEMM operand of one irrep segment (offset `offset`, multiplicity `mul`) from row `row`, one batch per
     /// component: component m of row n is at `(row + n)·width + offset + m·mul`.
     func segment(offset: Int, mul: Int, row: Int = 0, elementSize: Int) -> GEMMOperand {

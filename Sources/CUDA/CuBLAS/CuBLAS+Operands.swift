@@ -31,8 +31,8 @@ extension CuBLAS {
     ///
     /// op(A) is [m, k] (A stored [m, k], or [k, m] when `transposeA`), op(B) is [k, n], C is [m, n]; each stored
     /// row-major with its operand's leading dimension. A and B hold `dataType`, C `outputType` (default
-    /// `dataType`; float32 for float16/bfloat16 operands with float32 compute). The caller guarantees that the memory exists (no buffer to
-    /// check against); sizes and leading dimensions are checked.
+    /// `dataType`; float32 for float16/bfloat16 operands with float32 compute). The caller guarantees that the
+    /// memory exists (no buffer to check against); sizes and leading dimensions are checked.
     /// - Throws: `CUDAError.invalidArgument` for sizes outside 1...Int32.max, a leading dimension shorter than the
     ///   stored row, or a bad type combination; `CUDAError.cublas` naming the call.
     public func gemm(

@@ -134,10 +134,8 @@ public struct GraphKernelGenerator {
             ("const int* __restrict__", "gather_rows"),
         ]
         let stores = !storedInputs.isEmpty || !storedOutputs.isEmpty
-        parameters += polynomial.inputs.indices.map {
-            ("const \(storedInputs.contains($0) ? "W" : "T")* __restrict__", "in\($0)")
-        }
-        parameters += polynomial.outputs.indices.map { ("\(storedOutputs.contains($0) ? "W" : "T")* __restrict__", "out\($0)") }
+        parameters += polynomial.inputs.indices.map { ("const \(inputType($0))* __restrict__", "in\($0)") }
+        parameters += polynomial.outputs.indices.map { ("\(outputType($0))* __restrict__", "out\($0)") }
         let body = bodyLines(rowsPerBlock: rowsPerBlock)
         let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
         var code = "// \(name): \(polynomial.name), \(polynomial.pathCount) paths, \(polynomial.coefficientCount) "
@@ -209,6 +207,10 @@ public struct GraphKernelGenerator {
         channel == true ? "\(comp) * C" : "\(comp)"
     }
 
+    /// The element type of input `n` / output `k`: the storage type `W` or the scalar `T`.
+    private func inputType(_ n: Int) -> String { storedInputs.contains(n) ? "W" : "T" }
+    private func outputType(_ k: Int) -> String { storedOutputs.contains(k) ? "W" : "T" }
+
     /// Component `comp` of input `n` through pointer `pointer`, widened when the input is stored in `W`.
     private func load(_ n: Int, _ pointer: String, _ comp: Int) -> String {
         let element = "\(pointer)[\(address(channel: inputHasChannel[n], comp))]"
@@ -217,7 +219,8 @@ public struct GraphKernelGenerator {
 
     /// The statement writing `value` to component `comp` (channel u) of output `k` through `o<k>`.
     private func store(_ k: Int, _ comp: Int, _ value: String) -> String {
-        storedOutputs.contains(k) ? "swiftmace_store(o\(k) + \(comp) * C, \(value));" : "o\(k)[\(comp) * C] = \(value);"
+        storedOutputs.contains(k)
+            ? "swiftmace_store(o\(k) + \(comp) * C, \(value));" : "o\(k)[\(comp) * C] = \(value);"
     }
 
     private func bodyLines(rowsPerBlock: Int) -> [String] {
@@ -233,7 +236,7 @@ public struct GraphKernelGenerator {
         lines.append("const int end = row_offsets[row + 1];")
         // Row inputs, once.
         for (n, input) in polynomial.inputs.enumerated() where inputRoles[n] == .row && !usedInputs[n].isEmpty {
-            lines.append("const \(storedInputs.contains(n) ? "W" : "T")* __restrict__ row\(n) = in\(n) + (size_t)row * \(input.size)"
+            lines.append("const \(inputType(n))* __restrict__ row\(n) = in\(n) + (size_t)row * \(input.size)"
                 + (inputHasChannel[n] == true ? " + uc;" : ";"))
             for comp in usedInputs[n].sorted() {
                 lines.append("const T \(inputName(n, comp)) = \(load(n, "row\(n)", comp));")
@@ -250,7 +253,7 @@ public struct GraphKernelGenerator {
         }
         for (n, input) in polynomial.inputs.enumerated() where inputRoles[n] != .row && !usedInputs[n].isEmpty {
             let index = inputRoles[n] == .edge ? "e" : "g"
-            edge.append("const \(storedInputs.contains(n) ? "W" : "T")* __restrict__ q\(n) = in\(n) + \(index) * \(input.size)"
+            edge.append("const \(inputType(n))* __restrict__ q\(n) = in\(n) + \(index) * \(input.size)"
                 + (inputHasChannel[n] == true ? " + uc;" : ";"))
             for comp in usedInputs[n].sorted() {
                 edge.append("const T \(inputName(n, comp)) = \(load(n, "q\(n)", comp));")
@@ -262,7 +265,7 @@ public struct GraphKernelGenerator {
         edge += statements
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .edge && outputHasChannel[k] == true {
             edge.append("if (active) {")
-            edge.append("  \(storedOutputs.contains(k) ? "W" : "T")* __restrict__ o\(k) = out\(k) + e * \(output.size) + u;")
+            edge.append("  \(outputType(k))* __restrict__ o\(k) = out\(k) + e * \(output.size) + u;")
             for comp in 0..<(output.size / channels) {
                 let value = usedOutputs[k].contains(comp) ? outputName(k, comp) : "T(0)"
                 edge.append("  " + store(k, comp, value))
@@ -278,7 +281,7 @@ public struct GraphKernelGenerator {
         }
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
             lines.append("if (active) {")
-            lines.append("  \(storedOutputs.contains(k) ? "W" : "T")* __restrict__ o\(k) = out\(k) + (size_t)row * \(output.size) + u;")
+            lines.append("  \(outputType(k))* __restrict__ o\(k) = out\(k) + (size_t)row * \(output.size) + u;")
             for comp in 0..<(output.size / channels) {
                 let value = usedOutputs[k].contains(comp) ? outputName(k, comp) : "T(0)"
                 lines.append("  " + store(k, comp, value))
