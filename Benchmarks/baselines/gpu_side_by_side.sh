@@ -3,7 +3,7 @@
 # Issue 5's side-by-side on one GPU machine, in one run: the same random mace-torch model (ScaleShiftMACE
 # 128x0e+128x1o, max_ell 3, correlation 3, 2 layers, r_max 6, radial MLP [64,64,64]) evaluated for energy + forces
 # in float32 on periodic water boxes of 192·n³ atoms by mace-torch (e3nn backend), mace-torch + cuEquivariance and
-# SwiftMACE (`swiftmace bench`), then one ratio table.
+# SwiftMACE (`swiftmace bench --precision float32`, and `bf16-linear`), then one ratio table.
 #
 # Prepare here (the GPU machine has no Swift toolchain and no network):
 #   python3 Benchmarks/baselines/make_water_gpu_model.py DIR          # water_gpu_128.{model,safetensors}, water192.xyz
@@ -28,9 +28,11 @@ python3 -c "import cuequivariance_ops_torch, mace, e3nn; print('mace', mace.__ve
 
 for n in "${sizes[@]}"; do
     /tmp/sm/swiftmace bench --model "$dir/water_gpu_128.safetensors" --system "$dir/water192.xyz" --replicate "$n" \
-        --repeats 20 --warmup 3 --json "$out/swiftmace_n$n.json" | grep -E "atoms,|energy \+ forces|peak|replay"
+        --precision float32 --repeats 20 --warmup 3 --json "$out/swiftmace_n$n.json" \
+        | grep -E "atoms,|energy \+ forces|peak|replay"
     /tmp/sm/swiftmace bench --model "$dir/water_gpu_128.safetensors" --system "$dir/water192.xyz" --replicate "$n" \
-        --mlp-precision 3xtf32 --repeats 20 --warmup 3 --json "$out/swiftmace_3xtf32_n$n.json" | grep -E "energy \+ forces"
+        --precision bf16-linear --repeats 20 --warmup 3 --json "$out/swiftmace_bf16_linear_n$n.json" \
+        | grep -E "energy \+ forces"
 done
 python3 "$here/mace_torch_gpu.py" "$dir/water_gpu_128.model" "$dir/water192.xyz" --replicate "${sizes[@]}" \
     --json "$out/mace.json"
@@ -46,19 +48,19 @@ rows = {}
 for r in mace["results"]:
     rows.setdefault(r["replicate"], {})[r["backend"]] = r
 print(f"GPU {mace['gpu']}; torch {mace['torch']}, mace {mace['mace']}; float32 energy + forces, medians\n")
-print("| atoms | edges | mace e3nn ms | mace cuEq ms | SwiftMACE ms | SwiftMACE 3xTF32 ms | cuEq / SwiftMACE | "
+print("| atoms | edges | mace e3nn ms | mace cuEq ms | SwiftMACE float32 ms | SwiftMACE bf16-linear ms | cuEq / SwiftMACE | "
       "cuEq peak MiB | SwiftMACE peak MiB |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 def ms(r):
     return "OOM" if r is None or "error" in r else f"{r['median_ms']:.2f}"
 for n in sorted(rows):
     swift = json.load(open(os.path.join(out, f"swiftmace_n{n}.json")))
-    split = json.load(open(os.path.join(out, f"swiftmace_3xtf32_n{n}.json")))
+    half = json.load(open(os.path.join(out, f"swiftmace_bf16_linear_n{n}.json")))
     e3nn, cueq = rows[n].get("e3nn"), rows[n].get("cueq")
     ratio = f"{cueq['median_ms'] / swift['end_to_end_median_ms']:.2f}x" if cueq and "error" not in cueq else "—"
     peak = f"{cueq['peak_MiB']:.0f}" if cueq and "error" not in cueq else "—"
     print(f"| {swift['atoms']} | {swift['edges']} | {ms(e3nn)} | {ms(cueq)} | {swift['end_to_end_median_ms']:.2f} | "
-          f"{split['end_to_end_median_ms']:.2f} | {ratio} | {peak} | {swift['peak_device_bytes'] / 2**20:.0f} |")
+          f"{half['end_to_end_median_ms']:.2f} | {ratio} | {peak} | {swift['peak_device_bytes'] / 2**20:.0f} |")
 for r in mace["results"]:
     if r["replicate"] == 1 and "energy_eV" in r:
         print(f"\nmace-torch {r['backend']} energy of the 192-atom frame: {r['energy_eV']:.6f} eV")

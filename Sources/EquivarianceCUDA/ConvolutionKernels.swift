@@ -14,10 +14,22 @@ import Equivariance
 public final class ConvolutionKernels: @unchecked Sendable {
     public let source: ConvolutionKernelSource
     let module: CUDAModule
+    /// The storage of the per-edge weights and their gradient in float32 launches (nil: float32).
+    public let weightStorage: HalfStorage?
 
-    public init(context: CUDAContext, cache: KernelCache, descriptor: ChannelwiseTensorProductDescriptor) throws {
+    /// - Parameter weightStorage: `weight` (and `dweight`) buffers of float32 launches hold this 16-bit type.
+    public init(
+        context: CUDAContext, cache: KernelCache, descriptor: ChannelwiseTensorProductDescriptor,
+        weightStorage: HalfStorage? = nil
+    ) throws {
         source = try ConvolutionKernelSource(descriptor: descriptor)
         module = try context.loadModule(KernelSource(name: "conv_tp.cu", code: source.code), cache: cache)
+        self.weightStorage = weightStorage
+    }
+
+    /// The entry point of `kernel` for `scalar` (with the weight storage for float32).
+    private func entry(_ kernel: GeneratedKernel, _ scalar: KernelScalar) throws -> CUDAKernel {
+        try module.kernel(named: kernel.entryName(scalar, storage: scalar == .float32 ? weightStorage : nil))
     }
 
     /// `mid[receiver] = Σ_edges TP(weight[e], x1[sender], x2[e])`.
@@ -26,7 +38,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            module.kernel(named: source.forward.entryName(scalar)), source.forward, csr: receivers,
+            entry(source.forward, scalar), source.forward, csr: receivers,
             operands: [weight, x1, x2, mid], stream: stream)
     }
 
@@ -36,7 +48,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         dweight: DeviceBuffer, dx2: DeviceBuffer, scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            module.kernel(named: source.backward.entryName(scalar)), source.backward, csr: receivers,
+            entry(source.backward, scalar), source.backward, csr: receivers,
             operands: [weight, x1, x2, dmid, dweight, dx2], stream: stream)
     }
 
@@ -46,7 +58,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            module.kernel(named: source.senderBackward.entryName(scalar)), source.senderBackward, csr: senders,
+            entry(source.senderBackward, scalar), source.senderBackward, csr: senders,
             operands: [weight, nil, x2, dmid, dx1], stream: stream)
     }
 
@@ -58,7 +70,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            module.kernel(named: source.forward.entryName(scalar)), source.forward, csr: receivers,
+            entry(source.forward, scalar), source.forward, csr: receivers,
             addresses: [weight, x1, x2, mid], stream: stream)
     }
 
@@ -69,7 +81,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            module.kernel(named: source.backward.entryName(scalar)), source.backward, csr: receivers,
+            entry(source.backward, scalar), source.backward, csr: receivers,
             addresses: [weight, x1, x2, dmid, dweight, dx2], stream: stream)
     }
 
@@ -80,7 +92,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            module.kernel(named: source.senderBackward.entryName(scalar)), source.senderBackward, csr: senders,
+            entry(source.senderBackward, scalar), source.senderBackward, csr: senders,
             addresses: [weight, 0, x2, dmid, dx1], stream: stream)
     }
 }

@@ -42,7 +42,7 @@ extension CUDAMACEModel {
                 m: rows, n: last.outputs, k: last.inputs,
                 a: GEMMOperand(address: input.address, leadingDimension: last.inputs),
                 b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs),
-                c: GEMMOperand(address: weights.address, leadingDimension: last.outputs), tf32: radialPrecision == .tf32)
+                c: GEMMOperand(address: weights.address, leadingDimension: last.outputs))
         }
         return weights
     }
@@ -87,7 +87,7 @@ extension CUDAMACEModel {
                 a: GEMMOperand(address: w.weightGradient.address, leadingDimension: last.outputs),
                 b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs), transposeB: true,
                 c: GEMMOperand(address: row(target, p0, width: last.inputs), leadingDimension: last.inputs),
-                beta: layer.radialMLP.count == 1 ? 1 : 0, tf32: radialPrecision == .tf32)
+                beta: layer.radialMLP.count == 1 ? 1 : 0)
         }
     }
 

@@ -6,10 +6,12 @@ import CUDA
 import Equivariance
 import EquivarianceCUDA
 
-/// What linears and skips launch through: the GEMM runner and the fill kernel.
+/// What linears and skips launch through: the GEMM runner, the fill and conversion kernels, and under a 16-bit
+/// policy the workspace's buffer their sources are rounded into.
 struct ModelRun {
     let gemm: GEMMRunner
     let kernels: ModelKernels
+    let halfScratch: DeviceBuffer?
 
     func fill(_ buffer: DeviceBuffer, count: Int, value: Double) throws {
         try kernels.fill(buffer, count: count, value: value, stream: gemm.stream)
@@ -17,12 +19,12 @@ struct ModelRun {
 }
 
 extension CUDAMACEModel {
-    var modelRun: ModelRun { ModelRun(gemm: runner, kernels: kernels) }
+    func modelRun(_ w: Workspace) -> ModelRun { ModelRun(gemm: runner, kernels: kernels, halfScratch: w.halfScratch) }
 
     /// Queues a whole pass on the workspace's graph (positions already uploaded): node energies in
     /// `workspace.nodeEnergies`, forces (float64, device row order) in `workspace.forces`. Allocates nothing.
     func pass(_ w: Workspace, timer: BlockTimer?) throws {
-        let run = modelRun
+        let run = modelRun(w)
         let (n, e) = (w.nodes, w.edges)
         try timer.measure("radial basis + SH") {
             try kernels.edgeEmbedding(
@@ -38,7 +40,7 @@ extension CUDAMACEModel {
     }
 
     private func forward(layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?) throws {
-        let run = modelRun
+        let run = modelRun(w)
         let n = w.nodes
         let input = t == 0 ? w.embedding : w.features[t - 1]
         let ranges = w.layout.elementRanges
@@ -80,8 +82,10 @@ extension CUDAMACEModel {
     /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
     /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations.
     private func radialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        if let half = runner.half, let x = w.halfEdgeInput {
+            return try halfRadialForward(layer: layer, index: t, w, half: half, x: x)
+        }
         let e = w.edges
-        let tf32 = radialPrecision == .tf32
         var x = w.radial
         for (k, mlp) in layer.radialMLP.enumerated() {
             let last = k == layer.radialMLP.count - 1
@@ -97,7 +101,7 @@ extension CUDAMACEModel {
                 try runner.gemm(
                     m: e, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
                     b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
-                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs), tf32: tf32)
+                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs))
             }
             guard let activation = mlp.activation else {
                 x = z
@@ -118,8 +122,36 @@ extension CUDAMACEModel {
         }
     }
 
+    /// The radial MLP of layer `t` under a 16-bit policy: each layer's input rounded into `x` (the radial basis by a
+    /// conversion kernel, hidden activations by the activation kernel), GEMMs with 16-bit operands and float32
+    /// pre-activations, the last layer (no activation) writing the 16-bit edge weights.
+    private func halfRadialForward(
+        layer: DeviceLayer, index t: Int, _ w: Workspace, half: HalfStorage, x: DeviceBuffer
+    ) throws {
+        let e = w.edges
+        try kernels.toHalf(w.radial, out: x, count: e * kernels.source.besselCount, half: half, stream: stream)
+        for (k, mlp) in layer.radialMLP.enumerated() {
+            let (a, b) = (
+                GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
+                GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs)
+            )
+            guard let activation = mlp.activation, let z = w.preActivations[t][k] else {
+                try runner.halfGEMM(
+                    m: e, n: mlp.outputs, k: mlp.inputs, a: a, b: b,
+                    c: GEMMOperand(address: w.edgeWeights[t].address, leadingDimension: mlp.outputs), halfOutput: true)
+                continue
+            }
+            try runner.halfGEMM(
+                m: e, n: mlp.outputs, k: mlp.inputs, a: a, b: b,
+                c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs))
+            try kernels.activation(
+                activation, z: z, half: x, count: e * mlp.outputs, scale: mlp.activationScale, storage: half,
+                stream: stream)
+        }
+    }
+
     private func readoutsForward(_ w: Workspace) throws {
-        let run = modelRun
+        let run = modelRun(w)
         let n = w.nodes
         for (r, readout) in readouts.enumerated() {
             let h = w.features[readout.featureLayer]
@@ -175,7 +207,7 @@ extension CUDAMACEModel {
                 }
                 try timer.measure(dense) {
                     try layer.linearUp.backward(
-                        w.upGradient, w.featureGradients[t - 1], rows: w.nodes, accumulate: true, modelRun)
+                        w.upGradient, w.featureGradients[t - 1], rows: w.nodes, accumulate: true, modelRun(w))
                 }
             }
             try timer.measure(prefix + "radial MLP") { try radialBackward(layer: layer, index: t, w) }
@@ -192,7 +224,7 @@ extension CUDAMACEModel {
 
     /// Zeroes the accumulated gradients and seeds d/d(features) from the readouts (dE/d(readout sum) = scale).
     private func readoutsBackward(_ w: Workspace) throws {
-        let run = modelRun
+        let run = modelRun(w)
         let (n, e) = (w.nodes, w.edges)
         for (t, layer) in layers.enumerated() {
             try run.fill(w.featureGradients[t], count: n * layer.outputWidth, value: 0)
@@ -217,7 +249,7 @@ extension CUDAMACEModel {
     /// Layer `t` from d/d(its output features) down to d/d(conv output) in `midGradient`; the residual skip's
     /// share goes straight into layer `t − 1`'s feature gradient.
     private func nodeBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
-        let run = modelRun
+        let run = modelRun(w)
         let n = w.nodes
         let gh = w.featureGradients[t]
         let ranges = w.layout.elementRanges
@@ -245,6 +277,9 @@ extension CUDAMACEModel {
     /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`. With
     /// edge chunks the last layer's step was done per chunk; this continues from its result.
     private func radialBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        if let half = runner.half, let x = w.halfEdgeInput {
+            return try halfRadialBackward(layer: layer, index: t, w, half: half, x: x)
+        }
         let e = w.edges
         let count = layer.radialMLP.count
         var gradient = w.chunked ? radialInputGradient(count - 1, w) : w.weightGradient
@@ -258,8 +293,32 @@ extension CUDAMACEModel {
             try runner.gemm(
                 m: e, n: mlp.inputs, k: mlp.outputs, a: GEMMOperand(address: gradient.address, leadingDimension: mlp.outputs),
                 b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
-                c: GEMMOperand(address: target.address, leadingDimension: mlp.inputs), beta: k == 0 ? 1 : 0,
-                tf32: radialPrecision == .tf32)
+                c: GEMMOperand(address: target.address, leadingDimension: mlp.inputs), beta: k == 0 ? 1 : 0)
+            gradient = target
+        }
+    }
+
+    /// ``radialBackward(layer:index:_:)`` under a 16-bit policy: from the 16-bit `weightGradient` (written by the
+    /// conv backward), each hidden layer's gradient times the activation derivative rounded into `x`, GEMMs with
+    /// 16-bit operands and float32 outputs.
+    private func halfRadialBackward(
+        layer: DeviceLayer, index t: Int, _ w: Workspace, half: HalfStorage, x: DeviceBuffer
+    ) throws {
+        let e = w.edges
+        var gradient = w.weightGradient
+        for (k, mlp) in layer.radialMLP.enumerated().reversed() {
+            if let activation = mlp.activation, let z = w.preActivations[t][k] {
+                try kernels.activationBackward(
+                    activation, z: z, gradient: gradient, half: x, count: e * mlp.outputs, scale: mlp.activationScale,
+                    storage: half, stream: stream)
+                gradient = x
+            }
+            let target = radialInputGradient(k, w)
+            try runner.halfGEMM(
+                m: e, n: mlp.inputs, k: mlp.outputs,
+                a: GEMMOperand(address: gradient.address, leadingDimension: mlp.outputs),
+                b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
+                c: GEMMOperand(address: target.address, leadingDimension: mlp.inputs), beta: k == 0 ? 1 : 0)
             gradient = target
         }
     }

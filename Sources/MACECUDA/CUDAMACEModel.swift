@@ -8,7 +8,8 @@ import Equivariance
 import EquivarianceCUDA
 import MACE
 
-/// A MACE model evaluated on one CUDA device, in the model's dtype (float32 or float64), on one stream.
+/// A MACE model evaluated on one CUDA device under a ``PrecisionPolicy`` (float64, float32, TF32, or 16-bit GEMM
+/// operands), on one stream.
 ///
 /// ```swift
 /// let gpu = try CUDAMACEModel(model: try MACEModel(contentsOf: url, dtype: .float32), context: .shared())
@@ -33,8 +34,8 @@ public final class CUDAMACEModel: @unchecked Sendable {
     let atomicEnergies: DeviceBuffer
     let energyScale: Double
     let energyShift: Double
-    /// The radial MLP's GEMM arithmetic (`.float32` for float64 models, meaning their own dtype).
-    public let radialPrecision: RadialMLPPrecision
+    /// How the model computes (its dtype is the policy's).
+    public let precision: PrecisionPolicy
     /// Edges per chunk of the radial MLP's last layer and the conv (nil: all edges at once). With chunks the edge
     /// weights `[E, weight_numel]` are never held whole: they are computed per chunk of receivers in the forward,
     /// again per chunk in the backward, and per chunk of senders for the sender-side gradient (more GEMM work,
@@ -48,12 +49,14 @@ public final class CUDAMACEModel: @unchecked Sendable {
 
     /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
     /// - Parameters:
-    ///   - radialPrecision: the radial MLP's GEMM arithmetic for float32 models (ignored for float64).
+    ///   - precision: the policy (its dtype must be the model's); nil: `float64` or `float32` by the model's dtype.
     ///   - edgeChunk: edges per chunk (see ``edgeChunk``), or nil.
     /// - Throws: `CUDAError` when the device fails or the model uses something the GPU path lacks (max_ell > 3,
-    ///   `apply_cutoff` false, an activation other than silu/tanh), or for a bad `edgeChunk`.
+    ///   `apply_cutoff` false, an activation other than silu/tanh), for a policy whose dtype is not the model's, a
+    ///   bad `edgeChunk`, edge chunks with a 16-bit policy, or a 16-bit policy for a radial MLP whose last layer
+    ///   has an activation.
     public init(
-        model: MACEModel, context: CUDAContext, radialPrecision: RadialMLPPrecision = .float32, edgeChunk: Int? = nil
+        model: MACEModel, context: CUDAContext, precision: PrecisionPolicy? = nil, edgeChunk: Int? = nil
     ) throws {
         let description = model.layers
         guard description.maxEll <= 3 else {
@@ -64,9 +67,23 @@ public final class CUDAMACEModel: @unchecked Sendable {
         }
         self.model = model
         self.context = context
-        let precision = model.dtype == .float32 ? radialPrecision : .float32
-        self.radialPrecision = precision
+        let precision = precision ?? (model.dtype == .float32 ? .float32 : .float64)
+        guard precision.dtype == model.dtype else {
+            throw CUDAError.invalidArgument(
+                "precision \(precision.rawValue) runs a \(precision.dtype) model; this model was loaded as \(model.dtype)")
+        }
+        self.precision = precision
+        if precision.halfStorage != nil {
+            guard description.interactions.allSatisfy({ $0.radialMLP.last?.activation == nil }) else {
+                throw CUDAError.invalidArgument(
+                    "precision \(precision.rawValue) needs a radial MLP whose last layer has no activation")
+            }
+        }
         if let edgeChunk {
+            guard precision.halfStorage == nil else {
+                throw CUDAError.invalidArgument(
+                    "edge chunks run with precision float64, float32 or tf32; got \(precision.rawValue)")
+            }
             guard edgeChunk >= 1 else {
                 throw CUDAError.invalidArgument("edge chunks of \(edgeChunk) edges; expected at least 1")
             }
@@ -77,7 +94,8 @@ public final class CUDAMACEModel: @unchecked Sendable {
         self.edgeChunk = edgeChunk
         scalar = model.dtype == .float32 ? .float32 : .float64
         stream = try CUDAStream(context: context)
-        let runner = GEMMRunner(context: context, cublas: try CuBLAS(context: context), stream: stream, scalar: scalar)
+        let runner = GEMMRunner(
+            context: context, cublas: try CuBLAS(context: context), stream: stream, precision: precision)
         self.runner = runner
         let cache = try KernelCache(context: context)
         kernels = try ModelKernels(
@@ -94,7 +112,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
         layers = try zip(description.interactions, description.products).enumerated().map { index, pair in
             try DeviceLayer(
                 interaction: pair.0, product: pair.1, elementCount: description.numElements, index: index,
-                runner: runner, cache: cache, splitLastRadialLayer: precision == .split3xTF32)
+                runner: runner, cache: cache)
         }
         readouts = try description.readouts.enumerated().map { index, readout in
             guard (0..<description.interactions.count).contains(readout.featureLayer) else {

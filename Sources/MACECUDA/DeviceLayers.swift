@@ -11,11 +11,13 @@ import MACE
 struct DeviceRadialLayer {
     let inputs: Int
     let outputs: Int
+    /// `[inputs, outputs]` in the GEMM weight type (``GEMMRunner/uploadWeights(_:)``).
     let weight: DeviceBuffer
     let activation: String?
     /// 1 except after the last layer (the CPU model carries hidden layers' constants into the next weight).
     let activationScale: Double
-    /// 3xTF32 last layer: `[W_hi; W_lo; W_hi]`, `[3 · inputs, outputs]` float32, for the forward GEMM.
+    /// 3xTF32 last layer (precision float32): `[W_hi; W_lo; W_hi]`, `[3 · inputs, outputs]` float32, for the forward
+    /// GEMM.
     let splitWeight: DeviceBuffer?
 }
 
@@ -53,8 +55,9 @@ struct DeviceReadout {
 extension DeviceLayer {
     init(
         interaction: InteractionLayer, product: ProductLayer, elementCount: Int, index: Int, runner: GEMMRunner,
-        cache: KernelCache, splitLastRadialLayer: Bool
+        cache: KernelCache
     ) throws {
+        let splitLastRadialLayer = runner.precision.splitsLastRadialLayer
         residual = interaction.residual
         useSC = product.useSC
         linearUp = try DeviceLinear(interaction.linearUp, runner: runner)
@@ -70,11 +73,12 @@ extension DeviceLayer {
             // MLP slower (forward 14.7 → 16.6 ms, backward 18.4 → 22.0 ms at 24000 atoms, when tried on all layers).
             let scaled = layer.weight.map { $0 * layer.scale }
             return DeviceRadialLayer(
-                inputs: layer.inputs, outputs: layer.outputs, weight: try runner.upload(scaled),
+                inputs: layer.inputs, outputs: layer.outputs, weight: try runner.uploadWeights(scaled),
                 activation: layer.activation, activationScale: last ? layer.activationScale : 1,
                 splitWeight: splitLastRadialLayer && last && k > 0 ? try runner.upload(Self.split3(scaled)) : nil)
         }
-        conv = try ConvolutionKernels(context: runner.context, cache: cache, descriptor: interaction.conv)
+        conv = try ConvolutionKernels(
+            context: runner.context, cache: cache, descriptor: interaction.conv, weightStorage: runner.half)
         linear = try DeviceLinear(interaction.linear, scale: 1 / interaction.avgNumNeighbors, runner: runner)
         skip = try DeviceSkip(interaction.skip, runner: runner)
         contraction = try SymmetricContractionKernels(

@@ -30,7 +30,8 @@ struct PathGEMMs {
     let coversInput: Bool
 
     /// `target (+)= source · W` (forward) or `target (+)= source · Wᵀ` (transposed: the input gradient), the rows
-    /// of element e being `ranges[e]`.
+    /// of element e being `ranges[e]`. Under a 16-bit policy the source is first rounded into `run.halfScratch`
+    /// and the GEMMs take 16-bit operands (float32 accumulation and output).
     func apply(
         _ source: DeviceBuffer, _ target: DeviceBuffer, ranges: [Range<Int>], accumulate: Bool, transposed: Bool,
         _ run: ModelRun
@@ -40,8 +41,15 @@ struct PathGEMMs {
         let coversTarget = transposed ? coversInput : coversOutput
         if !accumulate && !coversTarget { try run.fill(target, count: rows * targetWidth, value: 0) }
         var written = Set<Int>()
-        let (from, to) = (FeatureView(source, width: sourceWidth), FeatureView(target, width: targetWidth))
-        let size = run.gemm.elementSize
+        var from = FeatureView(source, width: sourceWidth)
+        let to = FeatureView(target, width: targetWidth)
+        let size = run.gemm.elementSize, weightSize = run.gemm.weightSize
+        var sourceSize = size
+        if let half = run.gemm.half, let scratch = run.halfScratch {
+            try run.kernels.toHalf(source, out: scratch, count: rows * sourceWidth, half: half, stream: run.gemm.stream)
+            from = FeatureView(scratch, width: sourceWidth)
+            sourceSize = 2
+        }
         for (p, path) in paths.enumerated() {
             let (fromOffset, fromMul) = transposed ? (path.outputOffset, path.mulOut) : (path.inputOffset, path.mulIn)
             let (toOffset, toMul) = transposed ? (path.inputOffset, path.mulIn) : (path.outputOffset, path.mulOut)
@@ -49,14 +57,19 @@ struct PathGEMMs {
             written.insert(toOffset)
             for (element, range) in ranges.enumerated() where !range.isEmpty {
                 let weight = GEMMOperand(
-                    address: weights[p].address &+ UInt64(element * path.mulOut * size),
+                    address: weights[p].address &+ UInt64(element * path.mulOut * weightSize),
                     leadingDimension: elementCount * path.mulOut)
-                try run.gemm.gemm(
-                    m: range.count, n: toMul, k: fromMul,
-                    a: from.segment(offset: fromOffset, mul: fromMul, row: range.lowerBound, elementSize: size),
-                    b: weight, transposeB: transposed,
-                    c: to.segment(offset: toOffset, mul: toMul, row: range.lowerBound, elementSize: size),
-                    beta: beta, batchCount: path.components)
+                let a = from.segment(offset: fromOffset, mul: fromMul, row: range.lowerBound, elementSize: sourceSize)
+                let c = to.segment(offset: toOffset, mul: toMul, row: range.lowerBound, elementSize: size)
+                if run.gemm.half != nil {
+                    try run.gemm.halfGEMM(
+                        m: range.count, n: toMul, k: fromMul, a: a, b: weight, transposeB: transposed, c: c, beta: beta,
+                        batchCount: path.components)
+                } else {
+                    try run.gemm.gemm(
+                        m: range.count, n: toMul, k: fromMul, a: a, b: weight, transposeB: transposed, c: c, beta: beta,
+                        batchCount: path.components)
+                }
             }
         }
     }
@@ -83,7 +96,7 @@ struct DeviceLinear {
                 LinearPath(
                     inputOffset: inOffsets[ins.input], outputOffset: outOffsets[ins.output], mulIn: mulIn,
                     mulOut: mulOut, components: d.irrepsIn.entries[ins.input].irrep.dimension))
-            weights.append(try runner.upload(block))
+            weights.append(try runner.uploadWeights(block))
         }
         gemms = PathGEMMs(
             inputWidth: d.irrepsIn.dim, outputWidth: d.irrepsOut.dim, paths: paths, weights: weights, elementCount: 1,
@@ -128,7 +141,7 @@ struct DeviceSkip {
                 LinearPath(
                     inputOffset: inOffsets[ins.input1], outputOffset: outOffsets[ins.output], mulIn: mulIn,
                     mulOut: mulOut, components: components))
-            weights.append(try runner.upload(block))
+            weights.append(try runner.uploadWeights(block))
         }
         gemms = PathGEMMs(
             inputWidth: d.irrepsIn.dim, outputWidth: d.irrepsOut.dim, paths: paths, weights: weights,

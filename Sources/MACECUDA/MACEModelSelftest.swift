@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
 // The "MACE model" group of `swiftmace selftest --device cuda`: the committed mace-torch fixture models evaluated on
-// the GPU (float64 and float32) against the CPU model in float64, on molecules and periodic cells.
+// the GPU under every precision policy against the CPU model in float64, on molecules and periodic cells, and the
+// table of each policy's energy and force errors.
 
 import Atoms
 import CUDA
@@ -19,30 +20,51 @@ public enum MACEModelSelftest {
         ("scalar_hco", [isolatedAtoms]),
     ]
 
+    /// Checked when the folder has it (not a repository fixture: `Benchmarks/baselines/make_water_gpu_model.py`
+    /// makes it): issue 5's 128-channel water model on the 192-atom frame.
+    public static let optionalCases: [(model: String, structures: [String])] = [("water_gpu_128", ["water192.xyz"])]
+
     /// A structure made here, not read: three atoms 20 Å apart (a graph with no edges at all).
     static let isolatedAtoms = "three isolated atoms"
 
-    /// Bounds: GPU float64 vs CPU float64 (energy relative, forces max |ΔF| eV/Å, virials relative); GPU float32
-    /// vs CPU float64 (energy relative, forces relative RMSE, virials relative), also with the 3xTF32 radial MLP.
-    /// The plain TF32 mode is not checked here: it measured force errors of 1.9e-4 to 1.6e-3 on these models
-    /// (BENCHMARKS.md), above float32's bound and, on 3BPA, above the issue's TF32 bound of 1e-3.
+    /// Bounds against the CPU model in float64. float64: energy relative, forces max |ΔF| (eV/Å), virials relative.
+    /// Other policies: forces relative RMSE ≤ ``PrecisionPolicy/forceBound`` (issue 5's bounds); float32: energy
+    /// relative ≤ `float32Energy`, virials relative ≤ the force bound; tf32 and the 16-bit policies: energy relative
+    /// ≤ the force bound, virials relative ≤ 10× it (`Σ_edges v ⊗ dE/dv` cancels: on water192 their relative
+    /// errors measured 7–8× the force errors, 2.7e-3 in tf32 and 2.5e-2 in bf16-linear, H100).
     public static let float64Energy = 1e-12, float64Forces = 1e-10, float64Virials = 1e-10
-    public static let float32Energy = 1e-6, float32Forces = 1e-5, float32Virials = 1e-5
+    public static let float32Energy = 1e-6
 
-    /// The variants each case runs in: model dtype, the radial MLP's arithmetic, edge chunks (of 40 edges, so the
-    /// fixtures' graphs split into many).
-    static let precisions: [(dtype: DType, radial: RadialMLPPrecision, chunk: Int?)] = [
-        (.float64, .float32, nil), (.float32, .float32, nil), (.float32, .split3xTF32, nil), (.float64, .float32, 40),
-        (.float32, .float32, 40), (.float32, .split3xTF32, 40),
-    ]
+    /// The variants each case runs in: every policy, and edge chunks (of 40 edges, so the fixtures' graphs split
+    /// into many) for the policies that have them.
+    static let variants: [(policy: PrecisionPolicy, chunk: Int?)] =
+        PrecisionPolicy.allCases.map { ($0, nil) } + [(.float64, 40), (.float32, 40), (.tf32, 40)]
 
-    /// Runs every case, reading models and structures from `folder` (a missing file is a failed check).
+    /// Errors of one GPU evaluation against the CPU float64 one.
+    struct Errors {
+        var energyRelative = 0.0
+        /// max over graphs of |ΔE| / atoms, meV.
+        var energyPerAtom = 0.0
+        var maxForce = 0.0
+        var forceRMSE = 0.0
+        var virials = 0.0
+        var identical = true
+        var stressPresence = true
+    }
+
+    /// Runs every case, reading models and structures from `folder` (a missing file is a failed check, except for
+    /// ``optionalCases``), and writes the error table through `table`, one line per call.
     @discardableResult
-    public static func run(context: CUDAContext, folder: URL, report: @escaping (SelftestResult) -> Void)
-        -> [SelftestResult]
-    {
+    public static func run(
+        context: CUDAContext, folder: URL, report: @escaping (SelftestResult) -> Void,
+        table: (String) -> Void = { _ in }
+    ) -> [SelftestResult] {
         var results: [SelftestResult] = []
-        for (name, structures) in cases {
+        var rows: [(policy: PrecisionPolicy, line: String)] = []
+        let present = optionalCases.filter {
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent($0.model + ".safetensors").path)
+        }
+        for (name, structures) in cases + present {
             for structure in structures {
                 let label = "MACE model \(name) on \(structure)"
                 do {
@@ -52,19 +74,26 @@ public enum MACEModelSelftest {
                         : try ExtXYZReader.read(contentsOf: locate(structure, in: folder))
                     let cpu = try MACEModel(contentsOf: file, dtype: .float64)
                     let reference = try cpu.evaluate(configurations, computeStress: true)
-                    for (dtype, radial, chunk) in precisions {
+                    let atoms = configurations.map(\.numAtoms)
+                    for (policy, chunk) in variants {
                         let gpu = try CUDAMACEModel(
-                            model: try MACEModel(contentsOf: file, dtype: dtype), context: context, radialPrecision: radial,
-                            edgeChunk: chunk)
+                            model: try MACEModel(contentsOf: file, dtype: policy.dtype), context: context,
+                            precision: policy, edgeChunk: chunk)
                         let first = try gpu.evaluate(configurations, computeStress: true)
                         let second = try gpu.evaluate(configurations, computeStress: true)
-                        let result = compare(
-                            first, second, reference, dtype: dtype, atoms: configurations.map(\.numAtoms))
-                        let name = "\(label) \(dtype)\(radial == .float32 ? "" : " + \(radial.rawValue) radial MLP")"
-                            + (chunk.map { ", edge chunks of \($0)" } ?? "")
-                        let outcome = SelftestResult(name: name, passed: result.passed, detail: result.detail)
+                        let errors = compare(first, second, reference)
+                        let (passed, detail) = verdict(errors, policy: policy, atoms: atoms)
+                        let outcome = SelftestResult(
+                            name: "\(label) \(policy.rawValue)" + (chunk.map { ", edge chunks of \($0)" } ?? ""),
+                            passed: passed, detail: detail)
                         results.append(outcome)
                         report(outcome)
+                        if chunk == nil && policy != .float64 {
+                            rows.append((
+                                policy, "| \(policy.rawValue) | \(name) | \(structure) | \(atoms.reduce(0, +)) | "
+                                    + "\(String(format: "%.3g", errors.energyPerAtom)) | \(text(errors.forceRMSE)) | "
+                                    + "\(text(policy.forceBound)) | \(text(errors.virials)) | \(passed ? "ok" : "FAIL") |"))
+                        }
                     }
                 } catch {
                     let outcome = SelftestResult(name: label, passed: false, detail: "\(error)")
@@ -72,6 +101,12 @@ public enum MACEModelSelftest {
                     report(outcome)
                 }
             }
+        }
+        table("MACE model errors against the CPU model in float64 (energy: max over graphs of |ΔE|/atoms):")
+        table("| precision | model | structure | atoms | energy meV/atom | force rel RMSE | bound | virials rel | |")
+        table("|---|---|---|---:|---:|---:|---:|---:|---|")
+        for policy in PrecisionPolicy.allCases {
+            rows.filter { $0.policy == policy }.forEach { table($0.line) }
         }
         return results
     }
@@ -83,54 +118,66 @@ public enum MACEModelSelftest {
         return folder.deletingLastPathComponent().appendingPathComponent("atoms").appendingPathComponent(name)
     }
 
-    static func compare(
-        _ output: [MACEOutput], _ repeated: [MACEOutput], _ reference: [MACEOutput], dtype: DType, atoms: [Int]
-    ) -> (passed: Bool, detail: String) {
-        guard output.count == reference.count else { return (false, "\(output.count) outputs; expected \(reference.count)") }
-        var energy = 0.0, maxForce = 0.0, difference = 0.0, norm = 0.0, virialDifference = 0.0, virialNorm = 0.0
-        var stressPresence = true
+    static func text(_ x: Double) -> String { x.isNaN ? "nan" : String(format: "%.2e", x) }
+
+    static func compare(_ output: [MACEOutput], _ repeated: [MACEOutput], _ reference: [MACEOutput]) -> Errors {
+        var errors = Errors()
+        guard output.count == reference.count else {
+            return Errors(energyRelative: .nan, energyPerAtom: .nan, forceRMSE: .nan, virials: .nan)
+        }
+        var difference = 0.0, norm = 0.0, virialDifference = 0.0, virialNorm = 0.0
         for (mine, theirs) in zip(output, reference) {
-            energy = max(energy, abs(mine.energy - theirs.energy) / max(abs(theirs.energy), .leastNormalMagnitude))
+            let delta = abs(mine.energy - theirs.energy)
+            errors.energyRelative = max(errors.energyRelative, delta / max(abs(theirs.energy), .leastNormalMagnitude))
+            errors.energyPerAtom = max(errors.energyPerAtom, 1000 * delta / Double(max(theirs.forces.count, 1)))
             for (f, g) in zip(mine.forces, theirs.forces) {
                 let d = f - g
-                maxForce = max(maxForce, abs(d.x), abs(d.y), abs(d.z))
+                errors.maxForce = max(errors.maxForce, abs(d.x), abs(d.y), abs(d.z))
                 difference += (d * d).sum()
                 norm += (g * g).sum()
             }
-            if mine.forces.count != theirs.forces.count || mine.energy.isNaN { energy = .nan }
+            if mine.forces.count != theirs.forces.count || mine.energy.isNaN { errors.energyRelative = .nan }
             let (v, w) = (mine.virials?.rowMajor ?? [.nan], theirs.virials?.rowMajor ?? [])
             for (a, b) in zip(v, w) {
                 virialDifference += (a - b) * (a - b)
                 virialNorm += b * b
             }
             if v.count != w.count { virialDifference = .nan }
-            stressPresence = stressPresence && (mine.stress == nil) == (theirs.stress == nil)
+            errors.stressPresence = errors.stressPresence && (mine.stress == nil) == (theirs.stress == nil)
         }
-        let rmse = (difference / max(norm, .leastNormalMagnitude)).squareRoot()
-        let virials = (virialDifference / max(virialNorm, .leastNormalMagnitude)).squareRoot()
-        let identical = zip(output, repeated).allSatisfy { a, b in
+        errors.forceRMSE = (difference / max(norm, .leastNormalMagnitude)).squareRoot()
+        errors.virials = (virialDifference / max(virialNorm, .leastNormalMagnitude)).squareRoot()
+        errors.identical = zip(output, repeated).allSatisfy { a, b in
             a.energy.bitPattern == b.energy.bitPattern
                 && zip(a.forces, b.forces).allSatisfy {
                     $0.x.bitPattern == $1.x.bitPattern && $0.y.bitPattern == $1.y.bitPattern
                         && $0.z.bitPattern == $1.z.bitPattern
                 }
         }
-        let text = { (x: Double) in x.isNaN ? "nan" : String(format: "%.2e", x) }
+        return errors
+    }
+
+    /// Whether `errors` meet `policy`'s bounds, and the line saying so.
+    static func verdict(_ errors: Errors, policy: PrecisionPolicy, atoms: [Int]) -> (passed: Bool, detail: String) {
         let passed: Bool
         var detail: String
-        if dtype == .float64 {
-            passed = energy <= float64Energy && maxForce <= float64Forces && virials <= float64Virials
-            detail = "\(atoms) atoms: energy rel \(text(energy)) ≤ \(text(float64Energy)), forces max |ΔF| "
-                + "\(text(maxForce)) eV/Å ≤ \(text(float64Forces)) (rel RMSE \(text(rmse))), virials rel "
-                + "\(text(virials)) ≤ \(text(float64Virials))"
+        if policy == .float64 {
+            passed = errors.energyRelative <= float64Energy && errors.maxForce <= float64Forces
+                && errors.virials <= float64Virials
+            detail = "\(atoms) atoms: energy rel \(text(errors.energyRelative)) ≤ \(text(float64Energy)), forces max "
+                + "|ΔF| \(text(errors.maxForce)) eV/Å ≤ \(text(float64Forces)) (rel RMSE \(text(errors.forceRMSE))), "
+                + "virials rel \(text(errors.virials)) ≤ \(text(float64Virials))"
         } else {
-            let (e, f, v) = (float32Energy, float32Forces, float32Virials)
-            passed = energy <= e && rmse <= f && virials <= v
-            detail = "\(atoms) atoms: energy rel \(text(energy)) ≤ \(text(e)), forces rel RMSE \(text(rmse)) ≤ "
-                + "\(text(f)) (max |ΔF| \(text(maxForce)) eV/Å), virials rel \(text(virials)) ≤ \(text(v))"
+            let f = policy.forceBound
+            let (e, v) = policy == .float32 ? (float32Energy, f) : (f, 10 * f)
+            passed = errors.energyRelative <= e && errors.forceRMSE <= f && errors.virials <= v
+            detail = "\(atoms) atoms: energy rel \(text(errors.energyRelative)) ≤ \(text(e)) "
+                + "(\(String(format: "%.3g", errors.energyPerAtom)) meV/atom), forces rel RMSE "
+                + "\(text(errors.forceRMSE)) ≤ \(text(f)) (max |ΔF| \(text(errors.maxForce)) eV/Å), virials rel "
+                + "\(text(errors.virials)) ≤ \(text(v))"
         }
-        detail += "; stress \(stressPresence ? "only" : "NOT only") for periodic graphs; two runs (direct, CUDA graph) "
-            + "bitwise \(identical ? "identical" : "DIFFERENT")"
-        return (passed && identical && stressPresence, detail)
+        detail += "; stress \(errors.stressPresence ? "only" : "NOT only") for periodic graphs; two runs (direct, CUDA "
+            + "graph) bitwise \(errors.identical ? "identical" : "DIFFERENT")"
+        return (passed && errors.identical && errors.stressPresence, detail)
     }
 }

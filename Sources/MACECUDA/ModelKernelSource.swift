@@ -3,6 +3,7 @@
 // harmonics and Bessel·envelope in one kernel (its position derivative from the same code run on dual numbers),
 // activations, node energies, forces summed over the receiver and sender CSRs (no atomics), fill and add.
 
+import Equivariance
 import Foundation
 
 /// The CUDA source of one model's element-wise kernels, specialised to its max_ell, Bessel count and envelope p.
@@ -15,10 +16,13 @@ import Foundation
 /// - `act_forward_{silu,tanh}(n, z, x, scale)`: `x = scale · act(z)`; `act_backward_{silu,tanh}(n, z, g, scale)`:
 ///   `g ← g · scale · act′(z)` in place.
 /// - `act_forward_split_{silu,tanh}_f32(n, width, z, out, scale)`: `x = scale · act(z)` written as rows
-///   `[x_hi | x_hi | x_lo]` of `3·width` for a 3xTF32 GEMM (``RadialMLPPrecision/split3xTF32``).
+///   `[x_hi | x_hi | x_lo]` of `3·width` for a 3xTF32 GEMM (``PrecisionPolicy/float32``).
 /// - `gather_rows(n, width, ids, base, src, out)`, `gather_act_{silu,tanh}(n, width, ids, base, z, out, scale)`:
 ///   row i of `out` = row `ids[i]` (or `base + i` when `ids` is null) of `src`, or `scale · act` of it (edge chunks);
 ///   `gather_act_split_{silu,tanh}_f32` writes the latter as 3xTF32 rows `[hi | hi | lo]`.
+/// - 16-bit policies (H = `swiftmace_bf16` / `swiftmace_fp16`, suffix `bf16` / `f16`): `to_half_H(n, x f32, out H)`;
+///   `act_forward_{silu,tanh}_H(n, z f32, x H, scale)`: `x = scale · act(z)` rounded to H;
+///   `act_backward_{silu,tanh}_H(n, z f32, g f32, out H, scale)`: `out = g · scale · act′(z)` rounded to H.
 /// - `node_energy(N, elements, e0, acc, scale, shift, out)`: `out = e0[element] + (acc · scale + shift)`.
 /// - `fill(n, x, value)`, `add(n, y, x)`: `y += x`.
 /// - `forces(N, receiver_offsets, sender_offsets, sender_edge_ids, gv, forces)` (float64 only): `F_i = −(Σ_{e→i}
@@ -42,6 +46,7 @@ struct ModelKernelSource {
         let defines = constants.map { "#define \($0.0) T(\(Self.hex($0.1)))" }.joined(separator: "\n")
         return """
             // SwiftMACE model kernels (Sources/MACECUDA/ModelKernelSource.swift).
+            \(GeneratedModule.halfStorageHelpers)
             constexpr int LMAX = \(maxEll);
             constexpr int NSH = \(shCount);
             constexpr int NB = \(besselCount);
@@ -217,6 +222,23 @@ struct ModelKernelSource {
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
               const long long r = i / width, c = i % width; \
               out[i] = tanh_act(z[(ids ? (long long)ids[r] : base + r) * width + c]) * scale; }
+
+            // float32 → 16-bit GEMM operands (the 16-bit policies).
+            #define SWIFTMACE_HALF(H, SUFFIX) \\
+            extern "C" __global__ void to_half_##SUFFIX(long long n, const float* __restrict__ x, H* __restrict__ out) { \\
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) swiftmace_store(out + i, x[i]); } \\
+            extern "C" __global__ void act_forward_silu_##SUFFIX(long long n, const float* __restrict__ z, H* __restrict__ x, float scale) { \\
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) swiftmace_store(x + i, silu(z[i]) * scale); } \\
+            extern "C" __global__ void act_forward_tanh_##SUFFIX(long long n, const float* __restrict__ z, H* __restrict__ x, float scale) { \\
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) swiftmace_store(x + i, tanh_act(z[i]) * scale); } \\
+            extern "C" __global__ void act_backward_silu_##SUFFIX(long long n, const float* __restrict__ z, const float* __restrict__ g, \\
+                H* __restrict__ out, float scale) { \\
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) swiftmace_store(out + i, g[i] * scale * silu_grad(z[i])); } \\
+            extern "C" __global__ void act_backward_tanh_##SUFFIX(long long n, const float* __restrict__ z, const float* __restrict__ g, \\
+                H* __restrict__ out, float scale) { \\
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) swiftmace_store(out + i, g[i] * scale * tanh_grad(z[i])); }
+            SWIFTMACE_HALF(swiftmace_bf16, bf16)
+            SWIFTMACE_HALF(swiftmace_fp16, f16)
 
             SWIFTMACE_ELEMENTWISE(float, f32)
             SWIFTMACE_ELEMENTWISE(double, f64)

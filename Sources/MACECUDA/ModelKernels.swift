@@ -43,6 +43,32 @@ struct ModelKernels {
         try launch("act_forward_" + name, count: count, [.int64(Int64(count)), .buffer(z), .buffer(x), value(scale)], stream)
     }
 
+    /// `out = x` rounded to `half` (float32 `x`, `count` values).
+    func toHalf(_ x: DeviceBuffer, out: DeviceBuffer, count: Int, half: HalfStorage, stream: CUDAStream) throws {
+        try launch(
+            "to_half_" + half.suffix, count: count, typed: false, [.int64(Int64(count)), .buffer(x), .buffer(out)], stream)
+    }
+
+    /// `x = scale · act(z)` rounded to `half` (float32 `z`).
+    func activation(
+        _ name: String, z: DeviceBuffer, half x: DeviceBuffer, count: Int, scale: Double, storage: HalfStorage,
+        stream: CUDAStream
+    ) throws {
+        try launch(
+            "act_forward_\(name)_" + storage.suffix, count: count, typed: false,
+            [.int64(Int64(count)), .buffer(z), .buffer(x), .float32(Float(scale))], stream)
+    }
+
+    /// `out = g · scale · act′(z)` rounded to `half` (float32 `z` and `g`).
+    func activationBackward(
+        _ name: String, z: DeviceBuffer, gradient: DeviceBuffer, half out: DeviceBuffer, count: Int, scale: Double,
+        storage: HalfStorage, stream: CUDAStream
+    ) throws {
+        try launch(
+            "act_backward_\(name)_" + storage.suffix, count: count, typed: false,
+            [.int64(Int64(count)), .buffer(z), .buffer(gradient), .buffer(out), .float32(Float(scale))], stream)
+    }
+
     /// `x = scale · act(z)` as float32 rows `[x_hi | x_hi | x_lo]` (`z` is `[count / width, width]`).
     func splitActivation(_ name: String, z: DeviceBuffer, split: DeviceBuffer, count: Int, width: Int, scale: Double,
                          stream: CUDAStream) throws {

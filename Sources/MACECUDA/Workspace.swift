@@ -34,7 +34,8 @@ final class Workspace {
     let up: [DeviceBuffer]
     /// [layer][mlp layer] T [E, h] where the MLP layer has an activation; with edge chunks one set shared by layers.
     let preActivations: [[DeviceBuffer?]]
-    /// T [E, numel] per layer; empty with edge chunks (the edge weights then exist for one chunk at a time).
+    /// T (16-bit under a 16-bit policy) [E, numel] per layer; empty with edge chunks (the edge weights then exist for
+    /// one chunk at a time).
     let edgeWeights: [DeviceBuffer]
     let messages: [DeviceBuffer]
     let features: [DeviceBuffer]
@@ -44,6 +45,9 @@ final class Workspace {
     // Temporaries.
     let mlpActivation: DeviceBuffer  // T [E, max h]
     let splitActivation: DeviceBuffer?  // float32 [E, 3 · max h] for a 3xTF32 last radial layer
+    /// 16-bit policies: radial-MLP GEMM inputs `[E, max(NB, max h)]` and linear GEMM inputs `[N, widest row]`.
+    let halfEdgeInput: DeviceBuffer?
+    let halfScratch: DeviceBuffer?
     let mid: DeviceBuffer
     let preMessage: DeviceBuffer
     let product: DeviceBuffer
@@ -58,7 +62,7 @@ final class Workspace {
     let preMessageGradient: DeviceBuffer
     let midGradient: DeviceBuffer
     let upGradient: DeviceBuffer
-    let weightGradient: DeviceBuffer  // T [E (or the largest chunk), max numel]
+    let weightGradient: DeviceBuffer  // T (16-bit under a 16-bit policy) [E (or the largest chunk), max numel]
     let mlpGradients: [DeviceBuffer]  // two T [E, max h]
     let layerSHGradient: DeviceBuffer
     let shGradient: DeviceBuffer
@@ -154,8 +158,9 @@ final class Workspace {
         } else {
             (receiverChunks, senderChunks) = ([], [])
             (chunkWeights, chunkInput, chunkSH) = (nil, nil, nil)
-            edgeWeights = try layers.map { try run.buffer(e * $0.weightCount) }
-            weightGradient = try run.buffer(e * maxWeights)
+            let edgeBuffer = { (count: Int) in run.half == nil ? try run.buffer(count) : try run.halfBuffer(count) }
+            edgeWeights = try layers.map { try edgeBuffer(e * $0.weightCount) }
+            weightGradient = try edgeBuffer(e * maxWeights)
         }
         messages = try layers.map { try run.buffer(n * $0.messageWidth) }
         features = try layers.map { try run.buffer(n * $0.outputWidth) }
@@ -165,6 +170,16 @@ final class Workspace {
         mlpActivation = try run.buffer(e * maxHidden)
         let splitInFull = model.edgeChunk == nil && layers.contains { $0.radialMLP.last?.splitWeight != nil }
         splitActivation = splitInFull ? try run.buffer(3 * e * maxHidden) : nil
+        if run.half != nil {
+            halfEdgeInput = try run.halfBuffer(e * max(maxHidden, model.kernels.source.besselCount))
+            let linears = [model.embedding] + layers.flatMap { [$0.linearUp, $0.linear, $0.productLinear] }
+                + model.readouts.flatMap { [$0.first] + ($0.hidden.map { [$0.second] } ?? []) }
+            let widths = linears.flatMap { [$0.inputWidth, $0.outputWidth] }
+                + layers.flatMap { [$0.skip.gemms.inputWidth, $0.skip.gemms.outputWidth] }
+            halfScratch = try run.halfBuffer(n * (widths.max() ?? 1))
+        } else {
+            (halfEdgeInput, halfScratch) = (nil, nil)
+        }
         mid = try run.buffer(n * widest(\.midWidth))
         preMessage = try run.buffer(n * widest(\.messageWidth))
         product = try run.buffer(n * widest(\.productWidth))

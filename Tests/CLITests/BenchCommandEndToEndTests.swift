@@ -22,6 +22,7 @@ import TestSupport
         #expect(run.standardOutput.contains("energy + forces: median"))
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
         #expect(report?["atoms"] as? Int == 9)
+        #expect(report?["precision"] as? String == "float64", "--dtype float64 names the float64 policy")
         #expect((report?["end_to_end_median_ms"] as? Double ?? 0) > 0)
     }
 
@@ -43,6 +44,39 @@ import TestSupport
         #expect(run.standardError.contains("--dtype must be 'float64' or 'float32'; got 'float16'"))
     }
 
+    @Test func unknownPrecisionIsAUsageErrorListingTheNames() throws {
+        let run = try InfoCommandEndToEndTests.swiftmace([
+            "bench", "--model", "m.safetensors", "--system", "s.xyz", "--precision", "bf16",
+        ])
+        #expect(run.status == 64)
+        #expect(run.standardError.contains(
+            "--precision: unknown precision 'bf16'; expected one of float64, float32, tf32, bf16-linear, fp16-linear"))
+    }
+
+    @Test func theCPURunsOnlyFloat64AndFloat32() throws {
+        let bench = try InfoCommandEndToEndTests.swiftmace([
+            "bench", "--model", "m.safetensors", "--system", "s.xyz", "--device", "cpu", "--precision", "tf32",
+        ])
+        #expect(bench.status == 64)
+        #expect(bench.standardError.contains(
+            "--precision tf32 runs only with --device cuda; the CPU runs float64 and float32"))
+        let eval = try InfoCommandEndToEndTests.swiftmace([
+            "eval", "--model", "m.safetensors", "--configs", "c.xyz", "--output", "o.xyz", "--precision", "bf16-linear",
+        ])
+        #expect(eval.status == 64)
+        #expect(eval.standardError.contains(
+            "--precision bf16-linear runs only with --device cuda; the CPU runs float64 and float32"))
+    }
+
+    @Test func dtypeMustAgreeWithPrecision() throws {
+        let run = try InfoCommandEndToEndTests.swiftmace([
+            "bench", "--model", "m.safetensors", "--system", "s.xyz", "--dtype", "float64", "--precision", "fp16-linear",
+        ])
+        #expect(run.status == 64)
+        #expect(run.standardError.contains(
+            "--dtype float64 contradicts --precision fp16-linear, which runs float32; give --precision alone"))
+    }
+
     @Test(.enabled(if: !hasDriver)) func cudaWithoutADriverFailsClearly() throws {
         let bench = try InfoCommandEndToEndTests.swiftmace([
             "bench", "--model", "Tests/Fixtures/mace/scalar_hco.safetensors", "--system", "Tests/Fixtures/mace/ethanol.xyz",
@@ -53,7 +87,7 @@ import TestSupport
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID().uuidString).xyz")
         let eval = try InfoCommandEndToEndTests.swiftmace([
             "eval", "--model", "Tests/Fixtures/mace/scalar_hco.safetensors", "--configs", "Tests/Fixtures/mace/ethanol.xyz",
-            "--output", output.path, "--device", "cuda",
+            "--output", output.path, "--device", "cuda", "--precision", "bf16-linear",
         ])
         #expect(eval.status == 1)
         #expect(eval.standardError.hasPrefix("error: CUDA driver not available: "))

@@ -30,17 +30,19 @@ extension CuBLAS {
     /// Row-major `C = alpha · op(A) · op(B) + beta · C` for `batchCount` matrices located by ``GEMMOperand``s.
     ///
     /// op(A) is [m, k] (A stored [m, k], or [k, m] when `transposeA`), op(B) is [k, n], C is [m, n]; each stored
-    /// row-major with its operand's leading dimension. The caller guarantees that the memory exists (no buffer to
-    /// check against); sizes and leading dimensions are checked.
+    /// row-major with its operand's leading dimension. A and B hold `dataType`, C `outputType` (default
+    /// `dataType`; float32 for float16/bfloat16 operands with float32 compute). The caller guarantees that the
+    /// memory exists (no buffer to check against); sizes and leading dimensions are checked.
     /// - Throws: `CUDAError.invalidArgument` for sizes outside 1...Int32.max, a leading dimension shorter than the
     ///   stored row, or a bad type combination; `CUDAError.cublas` naming the call.
     public func gemm(
         m: Int, n: Int, k: Int, a: GEMMOperand, transposeA: Bool = false, b: GEMMOperand, transposeB: Bool = false,
-        c: GEMMOperand, dataType: GEMMDataType, computeType: GEMMComputeType, alpha: Double = 1, beta: Double = 0,
-        batchCount: Int = 1, stream: CUDAStream
+        c: GEMMOperand, dataType: GEMMDataType, outputType: GEMMDataType? = nil, computeType: GEMMComputeType,
+        alpha: Double = 1, beta: Double = 0, batchCount: Int = 1, stream: CUDAStream
     ) throws {
+        let outputType = outputType ?? dataType
         try Self.validate(
-            m: m, n: n, k: k, batchCount: batchCount, dataType: dataType, outputType: dataType,
+            m: m, n: n, k: k, batchCount: batchCount, dataType: dataType, outputType: outputType,
             computeType: computeType)
         let rowLengths = [("A", a, transposeA ? m : k), ("B", b, transposeB ? k : n), ("C", c, n)]
         for (name, operand, row) in rowLengths {
@@ -53,6 +55,7 @@ extension CuBLAS {
         }
         try stridedGEMM(
             m: m, n: n, k: k, a: a, transposeA: transposeA, b: b, transposeB: transposeB, c: c, dataType: dataType,
-            computeType: computeType, alpha: alpha, beta: beta, batchCount: batchCount, stream: stream)
+            outputType: outputType, computeType: computeType, alpha: alpha, beta: beta, batchCount: batchCount,
+            stream: stream)
     }
 }

@@ -110,12 +110,12 @@ public final class CuBLAS: @unchecked Sendable {
         }
     }
 
-    /// The column-major call behind ``gemm(m:n:k:a:transposeA:b:transposeB:c:dataType:computeType:alpha:beta:batchCount:stream:)``
+    /// The column-major call behind ``gemm(m:n:k:a:transposeA:b:transposeB:c:dataType:outputType:computeType:alpha:beta:batchCount:stream:)``
     /// (operands already checked): Cᵀ = op(B)ᵀ · op(A)ᵀ, as in the buffer form.
     func stridedGEMM(
         m: Int, n: Int, k: Int, a: GEMMOperand, transposeA: Bool, b: GEMMOperand, transposeB: Bool, c: GEMMOperand,
-        dataType: GEMMDataType, computeType: GEMMComputeType, alpha: Double, beta: Double, batchCount: Int,
-        stream: CUDAStream
+        dataType: GEMMDataType, outputType: GEMMDataType, computeType: GEMMComputeType, alpha: Double, beta: Double,
+        batchCount: Int, stream: CUDAStream
     ) throws {
         var alpha64 = alpha
         var beta64 = beta
@@ -140,10 +140,11 @@ public final class CuBLAS: @unchecked Sendable {
                                 Int32(b.leadingDimension), Int64(b.batchStride),
                                 UnsafeRawPointer(bitPattern: UInt(a.address)), dataType.cudaValue,
                                 Int32(a.leadingDimension), Int64(a.batchStride), betaPointer,
-                                UnsafeMutableRawPointer(bitPattern: UInt(c.address)), dataType.cudaValue,
+                                UnsafeMutableRawPointer(bitPattern: UInt(c.address)), outputType.cudaValue,
                                 Int32(c.leadingDimension), Int64(c.batchStride), Int32(batchCount),
                                 computeType.cublasValue, CuBLASAPI.gemmDefaultAlgorithm),
-                            "cublasGemmStridedBatchedEx(\(dataType), m \(m), n \(n), k \(k), batch \(batchCount))")
+                            "cublasGemmStridedBatchedEx(\(dataType) → \(outputType), m \(m), n \(n), k \(k), "
+                                + "batch \(batchCount))")
                     }
                 }
             }

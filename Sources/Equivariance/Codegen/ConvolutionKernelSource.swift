@@ -12,6 +12,9 @@
 ///   channels in the block.
 /// - ``senderBackward``: sender CSR, `backward(withRespectTo: [1])` = `[weight, x1, x2, dmid] → [dx1]`; `dmid`
 ///   gathered from the receiver, `dx1` summed per sender row in registers: the transposed scatter without atomics.
+///
+/// The per-edge weights (`weight`, and `dweight` of the backward) are in the storage type `W`: float32 kernels also
+/// come with them in bfloat16 or float16 (entry points `…_f32_bf16`, `…_f32_f16`; arithmetic still float32).
 public struct ConvolutionKernelSource: Sendable {
     public let forward: GeneratedKernel
     public let backward: GeneratedKernel
@@ -31,15 +34,16 @@ public struct ConvolutionKernelSource: Sendable {
         backwardPolynomial = try descriptor.polynomial.backward(withRespectTo: [0, 2])
         senderBackwardPolynomial = try descriptor.polynomial.backward(withRespectTo: [1])
         forward = try GraphKernelGenerator(
-            forwardPolynomial, name: prefix + "_forward", inputRoles: [.edge, .gathered, .edge], outputRoles: [.row]
+            forwardPolynomial, name: prefix + "_forward", inputRoles: [.edge, .gathered, .edge], outputRoles: [.row],
+            storedInputs: [0]
         ).generate()
         backward = try GraphKernelGenerator(
             backwardPolynomial, name: prefix + "_backward", inputRoles: [.edge, .gathered, .edge, .row],
-            outputRoles: [.edge, .edge]
+            outputRoles: [.edge, .edge], storedInputs: [0], storedOutputs: [0]
         ).generate()
         senderBackward = try GraphKernelGenerator(
             senderBackwardPolynomial, name: prefix + "_sender_backward",
-            inputRoles: [.edge, .row, .edge, .gathered], outputRoles: [.row]
+            inputRoles: [.edge, .row, .edge, .gathered], outputRoles: [.row], storedInputs: [0]
         ).generate()
         code = GeneratedModule.source([forward, backward, senderBackward])
     }

@@ -18,7 +18,9 @@ public enum GraphOperandRole: String, Sendable, Hashable {
 /// Generates one graph kernel from a polynomial whose terms are all "uniform 1d" (one channel letter, shared).
 ///
 /// The kernel: `<name>_f32` / `<name>_f64` with parameters `(int rows, const int* row_offsets, const int*
-/// edge_ids, const int* gather_rows, inputs…, outputs…)`, block `(channelThreads, rowsPerBlock)`, one row per
+/// edge_ids, const int* gather_rows, inputs…, outputs…)`; operands named in `storedInputs` / `storedOutputs` are in
+/// a storage type `W` (widened on load, rounded on store), which is T in those entry points and a ``HalfStorage``
+/// in the extra float32 ones (`<name>_f32_bf16`, `<name>_f32_f16`); block `(channelThreads, rowsPerBlock)`, one row per
 /// y-thread. Operand buffers are `[rows of their role, operand.size]` in the ir_mul layout (``IrMulLayout``).
 /// Per edge, every operand value a term needs is loaded once; each path's coefficients are grouped by output
 /// component and first factor, `acc += f0 · (Σ c · f1 ⋯)`. Edge outputs with a channel are written per edge;
@@ -36,14 +38,18 @@ public struct GraphKernelGenerator {
     let channels: Int
     let inputHasChannel: [Bool?]
     let outputHasChannel: [Bool?]
+    /// Operands stored in the storage type `W` (per-channel ones only).
+    let storedInputs: Set<Int>
+    let storedOutputs: Set<Int>
 
     /// Checks that `polynomial` fits the kernel form.
     /// - Throws: `EquivarianceError.unsupported` naming the term or operand that does not fit: a term that is not
     ///   uniform 1d or has no channel at all, differing channel extents, an operand read with and without a
-    ///   channel, a gathered output, a row output without a channel, role lists of the wrong length.
+    ///   channel, a gathered output, a row output without a channel, role lists of the wrong length, a stored
+    ///   operand without a channel.
     public init(
         _ polynomial: EquivariantPolynomial, name: String, inputRoles: [GraphOperandRole],
-        outputRoles: [GraphOperandRole]
+        outputRoles: [GraphOperandRole], storedInputs: Set<Int> = [], storedOutputs: Set<Int> = []
     ) throws {
         let label = "graph kernel '\(name)' of '\(polynomial.name)'"
         guard inputRoles.count == polynomial.inputs.count, outputRoles.count == polynomial.outputs.count else {
@@ -98,6 +104,12 @@ public struct GraphKernelGenerator {
                     "\(label): row output '\(polynomial.outputs[k].name)' has no channel mode; expected one")
             }
         }
+        for k in storedOutputs where outputChannel.indices.contains(k) && outputChannel[k] == false {
+            throw EquivarianceError.unsupported(
+                "\(label): stored output '\(polynomial.outputs[k].name)' has no channel mode; expected one")
+        }
+        self.storedInputs = storedInputs
+        self.storedOutputs = storedOutputs
         self.polynomial = polynomial
         self.name = name
         self.inputRoles = inputRoles
@@ -121,17 +133,19 @@ public struct GraphKernelGenerator {
             ("int", "rows"), ("const int* __restrict__", "row_offsets"), ("const int* __restrict__", "edge_ids"),
             ("const int* __restrict__", "gather_rows"),
         ]
-        parameters += polynomial.inputs.indices.map { ("const T* __restrict__", "in\($0)") }
-        parameters += polynomial.outputs.indices.map { ("T* __restrict__", "out\($0)") }
+        let stores = !storedInputs.isEmpty || !storedOutputs.isEmpty
+        parameters += polynomial.inputs.indices.map { ("const \(inputType($0))* __restrict__", "in\($0)") }
+        parameters += polynomial.outputs.indices.map { ("\(outputType($0))* __restrict__", "out\($0)") }
         let body = bodyLines(rowsPerBlock: rowsPerBlock)
         let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
         var code = "// \(name): \(polynomial.name), \(polynomial.pathCount) paths, \(polynomial.coefficientCount) "
             + "coefficients; roles in [\(inputRoles.map(\.rawValue).joined(separator: ", "))] out ["
             + "\(outputRoles.map(\.rawValue).joined(separator: ", "))]\n"
-        code += "template <typename T>\n__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
+        code += "template <typename T\(stores ? ", typename W" : "")>\n"
+        code += "__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
         code += body.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
         code += GeneratedModule.entryPoints(
-            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock)
+            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock, storage: stores)
         return GeneratedKernel(
             name: name, code: code, channelThreads: channelThreads, rowsPerBlock: rowsPerBlock,
             parameters: parameters.map { "\($0.type) \($0.name)" })
@@ -193,6 +207,22 @@ public struct GraphKernelGenerator {
         channel == true ? "\(comp) * C" : "\(comp)"
     }
 
+    /// The element type of input `n` / output `k`: the storage type `W` or the scalar `T`.
+    private func inputType(_ n: Int) -> String { storedInputs.contains(n) ? "W" : "T" }
+    private func outputType(_ k: Int) -> String { storedOutputs.contains(k) ? "W" : "T" }
+
+    /// Component `comp` of input `n` through pointer `pointer`, widened when the input is stored in `W`.
+    private func load(_ n: Int, _ pointer: String, _ comp: Int) -> String {
+        let element = "\(pointer)[\(address(channel: inputHasChannel[n], comp))]"
+        return storedInputs.contains(n) ? "T(swiftmace_widen(\(element)))" : element
+    }
+
+    /// The statement writing `value` to component `comp` (channel u) of output `k` through `o<k>`.
+    private func store(_ k: Int, _ comp: Int, _ value: String) -> String {
+        storedOutputs.contains(k)
+            ? "swiftmace_store(o\(k) + \(comp) * C, \(value));" : "o\(k)[\(comp) * C] = \(value);"
+    }
+
     private func bodyLines(rowsPerBlock: Int) -> [String] {
         let (statements, usedInputs, usedOutputs) = termStatements()
         let reduces = self.reduces
@@ -206,10 +236,10 @@ public struct GraphKernelGenerator {
         lines.append("const int end = row_offsets[row + 1];")
         // Row inputs, once.
         for (n, input) in polynomial.inputs.enumerated() where inputRoles[n] == .row && !usedInputs[n].isEmpty {
-            lines.append("const T* __restrict__ row\(n) = in\(n) + (size_t)row * \(input.size)"
+            lines.append("const \(inputType(n))* __restrict__ row\(n) = in\(n) + (size_t)row * \(input.size)"
                 + (inputHasChannel[n] == true ? " + uc;" : ";"))
             for comp in usedInputs[n].sorted() {
-                lines.append("const T \(inputName(n, comp)) = row\(n)[\(address(channel: inputHasChannel[n], comp))];")
+                lines.append("const T \(inputName(n, comp)) = \(load(n, "row\(n)", comp));")
             }
         }
         for (k, _) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
@@ -223,10 +253,10 @@ public struct GraphKernelGenerator {
         }
         for (n, input) in polynomial.inputs.enumerated() where inputRoles[n] != .row && !usedInputs[n].isEmpty {
             let index = inputRoles[n] == .edge ? "e" : "g"
-            edge.append("const T* __restrict__ q\(n) = in\(n) + \(index) * \(input.size)"
+            edge.append("const \(inputType(n))* __restrict__ q\(n) = in\(n) + \(index) * \(input.size)"
                 + (inputHasChannel[n] == true ? " + uc;" : ";"))
             for comp in usedInputs[n].sorted() {
-                edge.append("const T \(inputName(n, comp)) = q\(n)[\(address(channel: inputHasChannel[n], comp))];")
+                edge.append("const T \(inputName(n, comp)) = \(load(n, "q\(n)", comp));")
             }
         }
         for (k, _) in polynomial.outputs.enumerated() where outputRoles[k] == .edge {
@@ -235,10 +265,10 @@ public struct GraphKernelGenerator {
         edge += statements
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .edge && outputHasChannel[k] == true {
             edge.append("if (active) {")
-            edge.append("  T* __restrict__ o\(k) = out\(k) + e * \(output.size) + u;")
+            edge.append("  \(outputType(k))* __restrict__ o\(k) = out\(k) + e * \(output.size) + u;")
             for comp in 0..<(output.size / channels) {
                 let value = usedOutputs[k].contains(comp) ? outputName(k, comp) : "T(0)"
-                edge.append("  o\(k)[\(comp) * C] = \(value);")
+                edge.append("  " + store(k, comp, value))
             }
             edge.append("}")
         }
@@ -251,10 +281,10 @@ public struct GraphKernelGenerator {
         }
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
             lines.append("if (active) {")
-            lines.append("  T* __restrict__ o\(k) = out\(k) + (size_t)row * \(output.size) + u;")
+            lines.append("  \(outputType(k))* __restrict__ o\(k) = out\(k) + (size_t)row * \(output.size) + u;")
             for comp in 0..<(output.size / channels) {
                 let value = usedOutputs[k].contains(comp) ? outputName(k, comp) : "T(0)"
-                lines.append("  o\(k)[\(comp) * C] = \(value);")
+                lines.append("  " + store(k, comp, value))
             }
             lines.append("}")
         }

@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
-// KernelScalar: the floating-point type a generated kernel stores and accumulates in, and the exact hexadecimal
-// literals that carry float64 constants into generated CUDA C++.
+// KernelScalar: the floating-point type a generated kernel stores and accumulates in; HalfStorage: a 16-bit type some
+// float32 kernels' operands are stored in; and the exact hexadecimal literals that carry float64 constants into
+// generated CUDA C++.
 
 /// The storage and accumulation type of a generated kernel instantiation.
 public enum KernelScalar: String, Sendable, Hashable, CaseIterable {
@@ -12,6 +13,17 @@ public enum KernelScalar: String, Sendable, Hashable, CaseIterable {
     public var suffix: String { self == .float32 ? "f32" : "f64" }
     /// Bytes per element.
     public var byteSize: Int { self == .float32 ? 4 : 8 }
+}
+
+/// A 16-bit storage type for operands of float32 kernels: values are widened to float32 on load and rounded to
+/// nearest even on store; all arithmetic stays float32.
+public enum HalfStorage: String, Sendable, Hashable, CaseIterable {
+    case bfloat16, float16
+
+    /// The CUDA C++ type name (a 16-bit struct of the generated prelude, ``GeneratedModule/prelude``).
+    public var cudaType: String { self == .bfloat16 ? "swiftmace_bf16" : "swiftmace_fp16" }
+    /// The suffix added to a float32 entry point's name for this storage.
+    public var suffix: String { self == .bfloat16 ? "bf16" : "f16" }
 }
 
 /// Literals for generated CUDA C++.

@@ -27,11 +27,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "cuda or cpu (cpu prints end-to-end figures only).")
     var device: String = "cuda"
 
-    @Option(help: "float32 or float64.")
-    var dtype: String = "float32"
+    @Option(help: ArgumentHelp("Precision policy: float64, float32 (default), tf32, bf16-linear or fp16-linear "
+        + "(cpu: float64 or float32)."))
+    var precision: String?
 
-    @Option(name: .customLong("mlp-precision"), help: "float32 models: radial-MLP GEMMs in float32, 3xtf32 or tf32.")
-    var mlpPrecision: String = "float32"
+    @Option(help: "float32 or float64 (the policy of that name; --precision supersedes it).")
+    var dtype: String?
 
     @Option(name: .customLong("edge-chunk"), help: ArgumentHelp("Edges per chunk of the radial MLP's last layer and "
         + "the conv (less memory, more GEMM work); default: all edges at once."))
@@ -50,21 +51,23 @@ struct BenchCommand: ParsableCommand {
     static let bandwidth = 2.99e12
     static let flopRate = ["float32": 51.6e12, "float64": 64.7e12]
 
+    /// The policy of `--precision` / `--dtype` (float32 when neither is given).
+    func policy() throws -> PrecisionPolicy {
+        try PrecisionOption.resolve(precision: precision, dtype: dtype, device: device, fallback: .float32)
+    }
+
     func validate() throws {
-        guard ["float64", "float32"].contains(dtype) else {
-            throw ValidationError("--dtype must be 'float64' or 'float32'; got '\(dtype)'")
-        }
         guard ["cpu", "cuda"].contains(device) else { throw ValidationError("--device must be 'cpu' or 'cuda'; got '\(device)'") }
+        _ = try policy()
         guard (1...64).contains(replicate) else { throw ValidationError("--replicate must be in 1...64; got '\(replicate)'") }
-        guard RadialMLPPrecision(rawValue: mlpPrecision) != nil else {
-            throw ValidationError("--mlp-precision must be 'float32', '3xtf32' or 'tf32'; got '\(mlpPrecision)'")
-        }
         guard repeats >= 1, warmup >= 0 else { throw ValidationError("--repeats must be ≥ 1 and --warmup ≥ 0") }
     }
 
     func run() throws {
+        let policy = try policy()
+        let dtype = policy.dtype.rawValue
         let context = device == "cuda" ? try CUDAContext.shared() : nil
-        let mace = try MACEModel(contentsOf: URL(fileURLWithPath: model), dtype: dtype == "float32" ? .float32 : .float64)
+        let mace = try MACEModel(contentsOf: URL(fileURLWithPath: model), dtype: policy.dtype)
         guard let first = try ExtXYZReader.read(contentsOf: URL(fileURLWithPath: system)).first else {
             throw CommandError("\(system): no configurations")
         }
@@ -73,18 +76,16 @@ struct BenchCommand: ParsableCommand {
             configurations: [structure], atomicNumbers: mace.config.atomicNumbers, cutoff: mace.config.rMax)
         let (atoms, edges) = (graph.numNodes, graph.numEdges)
         var report: [String: Any] = [
-            "model": model, "system": system, "replicate": replicate, "device": device, "dtype": dtype, "atoms": atoms,
+            "model": model, "system": system, "replicate": replicate, "device": device, "dtype": dtype, "precision": policy.rawValue,
+            "atoms": atoms,
             "edges": edges, "repeats": repeats, "warmup": warmup,
         ]
-        print("\(system) ×\(replicate)³: \(atoms) atoms, \(edges) edges (\(String(format: "%.1f", Double(edges) / Double(max(atoms, 1)))) per atom); \(device) \(dtype)")
+        print("\(system) ×\(replicate)³: \(atoms) atoms, \(edges) edges (\(String(format: "%.1f", Double(edges) / Double(max(atoms, 1)))) per atom); \(device) \(policy.rawValue)")
         let median: Double
         if let context {
             report["gpu"] = context.device.name
-            let gpu = try CUDAMACEModel(
-                model: mace, context: context, radialPrecision: RadialMLPPrecision(rawValue: mlpPrecision) ?? .float32,
-                edgeChunk: edgeChunk)
+            let gpu = try CUDAMACEModel(model: mace, context: context, precision: policy, edgeChunk: edgeChunk)
             report["edge_chunk"] = edgeChunk ?? NSNull()
-            report["mlp_precision"] = gpu.radialPrecision.rawValue
             let timings = try gpu.benchmark(graph, warmup: warmup, repeats: repeats)
             let cost = gpu.stepCost(nodes: atoms, edges: edges)
             median = timings.endToEnd.median

@@ -25,8 +25,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output extxyz file, written atomically.")
     var output: String
 
-    @Option(name: [.customLong("dtype"), .customLong("default_dtype")], help: "float64 or float32.")
-    var dtype: String = "float64"
+    @Option(name: [.customLong("dtype"), .customLong("default_dtype")], help: ArgumentHelp(
+        "float64 (default) or float32 (the policy of that name; --precision supersedes it)."))
+    var dtype: String?
+
+    @Option(help: ArgumentHelp("Precision policy: float64, float32, tf32, bf16-linear or fp16-linear (the last three "
+        + "with --device cuda only)."))
+    var precision: String?
 
     @Option(name: [.customLong("batch_size"), .customLong("batch-size")], help: "Configurations per batch.")
     var batchSize: Int = 64
@@ -39,20 +44,25 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var keys: PropertyKeyOptions
 
+    /// The policy of `--precision` / `--dtype` (float64 when neither is given).
+    func policy() throws -> PrecisionPolicy {
+        try PrecisionOption.resolve(precision: precision, dtype: dtype, device: device, fallback: .float64)
+    }
+
     func validate() throws {
-        guard ["float64", "float32"].contains(dtype) else {
-            throw ValidationError("--dtype must be 'float64' or 'float32'; got '\(dtype)'")
-        }
         guard batchSize > 0 else { throw ValidationError("--batch_size must be positive; got '\(batchSize)'") }
         guard ["cpu", "cuda"].contains(device) else {
             throw ValidationError("--device must be 'cpu' or 'cuda'; got '\(device)'")
         }
+        _ = try policy()
     }
 
     func run() throws {
         let started = Date()
-        let mace = try MACEModel(contentsOf: URL(fileURLWithPath: model), dtype: dtype == "float32" ? .float32 : .float64)
-        let gpu = device == "cuda" ? try CUDAMACEModel(model: mace, context: CUDAContext.shared()) : nil
+        let policy = try policy()
+        let mace = try MACEModel(contentsOf: URL(fileURLWithPath: model), dtype: policy.dtype)
+        let gpu = device == "cuda"
+            ? try CUDAMACEModel(model: mace, context: CUDAContext.shared(), precision: policy) : nil
         var configurations = try DatasetReader.read(path: configs, keys: keys.propertyKeys).configurations
         guard !configurations.isEmpty else { throw CommandError("\(configs): no configurations to evaluate") }
 

@@ -42,7 +42,8 @@ struct SelftestCommand: ParsableCommand {
             results += EquivariantKernelSelftest.run(context: context) { Self.emit($0.line) }
             let folder = fixtures ?? "Tests/Fixtures/mace"
             if FileManager.default.fileExists(atPath: folder) {
-                results += MACEModelSelftest.run(context: context, folder: URL(fileURLWithPath: folder)) { Self.emit($0.line) }
+                results += MACEModelSelftest.run(
+                    context: context, folder: URL(fileURLWithPath: folder), report: { Self.emit($0.line) }, table: Self.emit)
             } else if let fixtures {
                 results.append(SelftestResult(name: "MACE model", passed: false, detail: "no folder '\(fixtures)'"))
                 Self.emit(results[results.count - 1].line)

@@ -61,4 +61,25 @@ import Testing
         #expect(source.forward.parameters.first == "int rows")
         #expect(source.code.contains("extern \"C\" __global__ void __launch_bounds__(256) conv_forward_f64("))
     }
+
+    @Test func convolutionWeightsHaveAStorageType() throws {
+        let source = try Self.convolution()
+        // weight (and dweight) are W: T in the f32/f64 entry points, 16-bit in the extra float32 ones.
+        #expect(source.forward.parameters[4] == "const W* __restrict__ in0")
+        #expect(source.backward.parameters.contains("W* __restrict__ out0"))
+        #expect(source.backward.parameters.contains("T* __restrict__ out1"))
+        for kernel in [source.forward, source.backward, source.senderBackward] {
+            #expect(kernel.code.contains("template <typename T, typename W>"))
+            #expect(kernel.code.contains("_body<float, swiftmace_bf16>("))
+            #expect(kernel.code.contains("_body<double, double>("))
+            #expect(kernel.code.contains("T(swiftmace_widen(q0["))
+        }
+        #expect(source.backward.code.contains("swiftmace_store(o0 + 0 * C, "))
+        #expect(source.forward.entryName(.float32, storage: .float16) == "conv_forward_f32_f16")
+        #expect(source.code.contains("void __launch_bounds__(256) conv_forward_f32_f16("))
+        #expect(source.code.contains("const swiftmace_bf16* __restrict__ in0"))
+        // The contraction has no stored operands: one type parameter, two entry points.
+        let contraction = try Self.contraction()
+        #expect(!contraction.code.contains("_f32_bf16"))
+    }
 }

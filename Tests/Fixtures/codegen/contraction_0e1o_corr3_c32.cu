@@ -5,6 +5,21 @@ __device__ __forceinline__ T swiftmace_warp_sum(T value) {
   for (int offset = 16; offset > 0; offset >>= 1) value += __shfl_xor_sync(0xffffffffu, value, offset);
   return value;
 }
+struct swiftmace_bf16 { unsigned short bits; };
+struct swiftmace_fp16 { unsigned short bits; };
+__device__ __forceinline__ float swiftmace_widen(float x) { return x; }
+__device__ __forceinline__ double swiftmace_widen(double x) { return x; }
+__device__ __forceinline__ float swiftmace_widen(swiftmace_bf16 h) { return __uint_as_float(((unsigned)h.bits) << 16); }
+__device__ __forceinline__ float swiftmace_widen(swiftmace_fp16 h) {
+  float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h.bits)); return f; }
+__device__ __forceinline__ void swiftmace_store(float* p, float v) { *p = v; }
+__device__ __forceinline__ void swiftmace_store(double* p, double v) { *p = v; }
+__device__ __forceinline__ void swiftmace_store(swiftmace_bf16* p, float v) {
+  const unsigned u = __float_as_uint(v);
+  p->bits = (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short)0x7fc0u
+                                            : (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16); }
+__device__ __forceinline__ void swiftmace_store(swiftmace_fp16* p, float v) {
+  unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(v)); p->bits = h; }
 
 // contraction_forward: 30 monomials, 27 coefficient slots per element, 32 channels
 template <typename T>

@@ -5,10 +5,25 @@ __device__ __forceinline__ T swiftmace_warp_sum(T value) {
   for (int offset = 16; offset > 0; offset >>= 1) value += __shfl_xor_sync(0xffffffffu, value, offset);
   return value;
 }
+struct swiftmace_bf16 { unsigned short bits; };
+struct swiftmace_fp16 { unsigned short bits; };
+__device__ __forceinline__ float swiftmace_widen(float x) { return x; }
+__device__ __forceinline__ double swiftmace_widen(double x) { return x; }
+__device__ __forceinline__ float swiftmace_widen(swiftmace_bf16 h) { return __uint_as_float(((unsigned)h.bits) << 16); }
+__device__ __forceinline__ float swiftmace_widen(swiftmace_fp16 h) {
+  float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h.bits)); return f; }
+__device__ __forceinline__ void swiftmace_store(float* p, float v) { *p = v; }
+__device__ __forceinline__ void swiftmace_store(double* p, double v) { *p = v; }
+__device__ __forceinline__ void swiftmace_store(swiftmace_bf16* p, float v) {
+  const unsigned u = __float_as_uint(v);
+  p->bits = (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short)0x7fc0u
+                                            : (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16); }
+__device__ __forceinline__ void swiftmace_store(swiftmace_fp16* p, float v) {
+  unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(v)); p->bits = h; }
 
 // conv_forward: channelwise_tensor_product, 10 paths, 86 coefficients; roles in [edge, gathered, edge] out [row]
-template <typename T>
-__device__ __forceinline__ void conv_forward_body(int rows, const int* __restrict__ row_offsets, const int* __restrict__ edge_ids, const int* __restrict__ gather_rows, const T* __restrict__ in0, const T* __restrict__ in1, const T* __restrict__ in2, T* __restrict__ out0) {
+template <typename T, typename W>
+__device__ __forceinline__ void conv_forward_body(int rows, const int* __restrict__ row_offsets, const int* __restrict__ edge_ids, const int* __restrict__ gather_rows, const W* __restrict__ in0, const T* __restrict__ in1, const T* __restrict__ in2, T* __restrict__ out0) {
   constexpr int C = 32;
   const int u = threadIdx.x;
   constexpr bool active = true;
@@ -60,17 +75,17 @@ __device__ __forceinline__ void conv_forward_body(int rows, const int* __restric
   for (int p = begin; p < end; ++p) {
     const size_t e = (size_t)edge_ids[p];
     const size_t g = (size_t)gather_rows[p];
-    const T* __restrict__ q0 = in0 + e * 320 + uc;
-    const T a0_0 = q0[0 * C];
-    const T a0_1 = q0[1 * C];
-    const T a0_2 = q0[2 * C];
-    const T a0_3 = q0[3 * C];
-    const T a0_4 = q0[4 * C];
-    const T a0_5 = q0[5 * C];
-    const T a0_6 = q0[6 * C];
-    const T a0_7 = q0[7 * C];
-    const T a0_8 = q0[8 * C];
-    const T a0_9 = q0[9 * C];
+    const W* __restrict__ q0 = in0 + e * 320 + uc;
+    const T a0_0 = T(swiftmace_widen(q0[0 * C]));
+    const T a0_1 = T(swiftmace_widen(q0[1 * C]));
+    const T a0_2 = T(swiftmace_widen(q0[2 * C]));
+    const T a0_3 = T(swiftmace_widen(q0[3 * C]));
+    const T a0_4 = T(swiftmace_widen(q0[4 * C]));
+    const T a0_5 = T(swiftmace_widen(q0[5 * C]));
+    const T a0_6 = T(swiftmace_widen(q0[6 * C]));
+    const T a0_7 = T(swiftmace_widen(q0[7 * C]));
+    const T a0_8 = T(swiftmace_widen(q0[8 * C]));
+    const T a0_9 = T(swiftmace_widen(q0[9 * C]));
     const T* __restrict__ q1 = in1 + g * 128 + uc;
     const T a1_0 = q1[0 * C];
     const T a1_1 = q1[1 * C];
@@ -188,7 +203,7 @@ extern "C" __global__ void __launch_bounds__(256) conv_forward_f32(
     const float* __restrict__ in1,
     const float* __restrict__ in2,
     float* __restrict__ out0) {
-  conv_forward_body<float>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, out0);
+  conv_forward_body<float, float>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, out0);
 }
 
 extern "C" __global__ void __launch_bounds__(256) conv_forward_f64(
@@ -200,12 +215,36 @@ extern "C" __global__ void __launch_bounds__(256) conv_forward_f64(
     const double* __restrict__ in1,
     const double* __restrict__ in2,
     double* __restrict__ out0) {
-  conv_forward_body<double>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, out0);
+  conv_forward_body<double, double>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, out0);
+}
+
+extern "C" __global__ void __launch_bounds__(256) conv_forward_f32_bf16(
+    int rows,
+    const int* __restrict__ row_offsets,
+    const int* __restrict__ edge_ids,
+    const int* __restrict__ gather_rows,
+    const swiftmace_bf16* __restrict__ in0,
+    const float* __restrict__ in1,
+    const float* __restrict__ in2,
+    float* __restrict__ out0) {
+  conv_forward_body<float, swiftmace_bf16>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, out0);
+}
+
+extern "C" __global__ void __launch_bounds__(256) conv_forward_f32_f16(
+    int rows,
+    const int* __restrict__ row_offsets,
+    const int* __restrict__ edge_ids,
+    const int* __restrict__ gather_rows,
+    const swiftmace_fp16* __restrict__ in0,
+    const float* __restrict__ in1,
+    const float* __restrict__ in2,
+    float* __restrict__ out0) {
+  conv_forward_body<float, swiftmace_fp16>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, out0);
 }
 
 // conv_backward: backward(channelwise_tensor_product), 20 paths, 172 coefficients; roles in [edge, gathered, edge, row] out [edge, edge]
-template <typename T>
-__device__ __forceinline__ void conv_backward_body(int rows, const int* __restrict__ row_offsets, const int* __restrict__ edge_ids, const int* __restrict__ gather_rows, const T* __restrict__ in0, const T* __restrict__ in1, const T* __restrict__ in2, const T* __restrict__ in3, T* __restrict__ out0, T* __restrict__ out1) {
+template <typename T, typename W>
+__device__ __forceinline__ void conv_backward_body(int rows, const int* __restrict__ row_offsets, const int* __restrict__ edge_ids, const int* __restrict__ gather_rows, const W* __restrict__ in0, const T* __restrict__ in1, const T* __restrict__ in2, const T* __restrict__ in3, W* __restrict__ out0, T* __restrict__ out1) {
   constexpr int C = 32;
   const int u = threadIdx.x;
   constexpr bool active = true;
@@ -264,17 +303,17 @@ __device__ __forceinline__ void conv_backward_body(int rows, const int* __restri
       const int p = chunk + q;
       const size_t e = (size_t)edge_ids[p];
       const size_t g = (size_t)gather_rows[p];
-      const T* __restrict__ q0 = in0 + e * 320 + uc;
-      const T a0_0 = q0[0 * C];
-      const T a0_1 = q0[1 * C];
-      const T a0_2 = q0[2 * C];
-      const T a0_3 = q0[3 * C];
-      const T a0_4 = q0[4 * C];
-      const T a0_5 = q0[5 * C];
-      const T a0_6 = q0[6 * C];
-      const T a0_7 = q0[7 * C];
-      const T a0_8 = q0[8 * C];
-      const T a0_9 = q0[9 * C];
+      const W* __restrict__ q0 = in0 + e * 320 + uc;
+      const T a0_0 = T(swiftmace_widen(q0[0 * C]));
+      const T a0_1 = T(swiftmace_widen(q0[1 * C]));
+      const T a0_2 = T(swiftmace_widen(q0[2 * C]));
+      const T a0_3 = T(swiftmace_widen(q0[3 * C]));
+      const T a0_4 = T(swiftmace_widen(q0[4 * C]));
+      const T a0_5 = T(swiftmace_widen(q0[5 * C]));
+      const T a0_6 = T(swiftmace_widen(q0[6 * C]));
+      const T a0_7 = T(swiftmace_widen(q0[7 * C]));
+      const T a0_8 = T(swiftmace_widen(q0[8 * C]));
+      const T a0_9 = T(swiftmace_widen(q0[9 * C]));
       const T* __restrict__ q1 = in1 + g * 128 + uc;
       const T a1_0 = q1[0 * C];
       const T a1_1 = q1[1 * C];
@@ -386,17 +425,17 @@ __device__ __forceinline__ void conv_backward_body(int rows, const int* __restri
       e1_7 += a0_9 * (T(0x1.279a74590331dp-1) * a1_1 * a3_34 + T(0x1.75e9746a0b099p-1) * a1_2 * a3_37 + T(-0x1.c9f25c5bfeddap-2) * a1_3 * a3_36 + T(0x1.279a74590331dp-1) * a1_3 * a3_38);
       e1_8 += a0_9 * (T(0x1.6a09e667f3bcdp-1) * a1_1 * a3_33 + T(0x1.75e9746a0b099p-3) * a1_1 * a3_35 + T(0x1.279a74590331dp-1) * a1_2 * a3_38 + T(-0x1.75e9746a0b099p-3) * a1_3 * a3_37 + T(0x1.6a09e667f3bcdp-1) * a1_3 * a3_39);
       if (active) {
-        T* __restrict__ o0 = out0 + e * 320 + u;
-        o0[0 * C] = e0_0;
-        o0[1 * C] = e0_1;
-        o0[2 * C] = e0_2;
-        o0[3 * C] = e0_3;
-        o0[4 * C] = e0_4;
-        o0[5 * C] = e0_5;
-        o0[6 * C] = e0_6;
-        o0[7 * C] = e0_7;
-        o0[8 * C] = e0_8;
-        o0[9 * C] = e0_9;
+        W* __restrict__ o0 = out0 + e * 320 + u;
+        swiftmace_store(o0 + 0 * C, e0_0);
+        swiftmace_store(o0 + 1 * C, e0_1);
+        swiftmace_store(o0 + 2 * C, e0_2);
+        swiftmace_store(o0 + 3 * C, e0_3);
+        swiftmace_store(o0 + 4 * C, e0_4);
+        swiftmace_store(o0 + 5 * C, e0_5);
+        swiftmace_store(o0 + 6 * C, e0_6);
+        swiftmace_store(o0 + 7 * C, e0_7);
+        swiftmace_store(o0 + 8 * C, e0_8);
+        swiftmace_store(o0 + 9 * C, e0_9);
       }
       { const T s = swiftmace_warp_sum(active ? e1_0 : T(0)); if (lane == 0) partial[q][warp][0] = s; }
       { const T s = swiftmace_warp_sum(active ? e1_1 : T(0)); if (lane == 0) partial[q][warp][1] = s; }
@@ -438,7 +477,7 @@ extern "C" __global__ void __launch_bounds__(32) conv_backward_f32(
     const float* __restrict__ in3,
     float* __restrict__ out0,
     float* __restrict__ out1) {
-  conv_backward_body<float>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0, out1);
+  conv_backward_body<float, float>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0, out1);
 }
 
 extern "C" __global__ void __launch_bounds__(32) conv_backward_f64(
@@ -452,12 +491,40 @@ extern "C" __global__ void __launch_bounds__(32) conv_backward_f64(
     const double* __restrict__ in3,
     double* __restrict__ out0,
     double* __restrict__ out1) {
-  conv_backward_body<double>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0, out1);
+  conv_backward_body<double, double>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0, out1);
+}
+
+extern "C" __global__ void __launch_bounds__(32) conv_backward_f32_bf16(
+    int rows,
+    const int* __restrict__ row_offsets,
+    const int* __restrict__ edge_ids,
+    const int* __restrict__ gather_rows,
+    const swiftmace_bf16* __restrict__ in0,
+    const float* __restrict__ in1,
+    const float* __restrict__ in2,
+    const float* __restrict__ in3,
+    swiftmace_bf16* __restrict__ out0,
+    float* __restrict__ out1) {
+  conv_backward_body<float, swiftmace_bf16>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0, out1);
+}
+
+extern "C" __global__ void __launch_bounds__(32) conv_backward_f32_f16(
+    int rows,
+    const int* __restrict__ row_offsets,
+    const int* __restrict__ edge_ids,
+    const int* __restrict__ gather_rows,
+    const swiftmace_fp16* __restrict__ in0,
+    const float* __restrict__ in1,
+    const float* __restrict__ in2,
+    const float* __restrict__ in3,
+    swiftmace_fp16* __restrict__ out0,
+    float* __restrict__ out1) {
+  conv_backward_body<float, swiftmace_fp16>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0, out1);
 }
 
 // conv_sender_backward: backward(channelwise_tensor_product), 10 paths, 86 coefficients; roles in [edge, row, edge, gathered] out [row]
-template <typename T>
-__device__ __forceinline__ void conv_sender_backward_body(int rows, const int* __restrict__ row_offsets, const int* __restrict__ edge_ids, const int* __restrict__ gather_rows, const T* __restrict__ in0, const T* __restrict__ in1, const T* __restrict__ in2, const T* __restrict__ in3, T* __restrict__ out0) {
+template <typename T, typename W>
+__device__ __forceinline__ void conv_sender_backward_body(int rows, const int* __restrict__ row_offsets, const int* __restrict__ edge_ids, const int* __restrict__ gather_rows, const W* __restrict__ in0, const T* __restrict__ in1, const T* __restrict__ in2, const T* __restrict__ in3, T* __restrict__ out0) {
   constexpr int C = 32;
   const int u = threadIdx.x;
   constexpr bool active = true;
@@ -473,17 +540,17 @@ __device__ __forceinline__ void conv_sender_backward_body(int rows, const int* _
   for (int p = begin; p < end; ++p) {
     const size_t e = (size_t)edge_ids[p];
     const size_t g = (size_t)gather_rows[p];
-    const T* __restrict__ q0 = in0 + e * 320 + uc;
-    const T a0_0 = q0[0 * C];
-    const T a0_1 = q0[1 * C];
-    const T a0_2 = q0[2 * C];
-    const T a0_3 = q0[3 * C];
-    const T a0_4 = q0[4 * C];
-    const T a0_5 = q0[5 * C];
-    const T a0_6 = q0[6 * C];
-    const T a0_7 = q0[7 * C];
-    const T a0_8 = q0[8 * C];
-    const T a0_9 = q0[9 * C];
+    const W* __restrict__ q0 = in0 + e * 320 + uc;
+    const T a0_0 = T(swiftmace_widen(q0[0 * C]));
+    const T a0_1 = T(swiftmace_widen(q0[1 * C]));
+    const T a0_2 = T(swiftmace_widen(q0[2 * C]));
+    const T a0_3 = T(swiftmace_widen(q0[3 * C]));
+    const T a0_4 = T(swiftmace_widen(q0[4 * C]));
+    const T a0_5 = T(swiftmace_widen(q0[5 * C]));
+    const T a0_6 = T(swiftmace_widen(q0[6 * C]));
+    const T a0_7 = T(swiftmace_widen(q0[7 * C]));
+    const T a0_8 = T(swiftmace_widen(q0[8 * C]));
+    const T a0_9 = T(swiftmace_widen(q0[9 * C]));
     const T* __restrict__ q2 = in2 + e * 16;
     const T a2_0 = q2[0];
     const T a2_1 = q2[1];
@@ -584,7 +651,7 @@ extern "C" __global__ void __launch_bounds__(256) conv_sender_backward_f32(
     const float* __restrict__ in2,
     const float* __restrict__ in3,
     float* __restrict__ out0) {
-  conv_sender_backward_body<float>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0);
+  conv_sender_backward_body<float, float>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0);
 }
 
 extern "C" __global__ void __launch_bounds__(256) conv_sender_backward_f64(
@@ -597,5 +664,31 @@ extern "C" __global__ void __launch_bounds__(256) conv_sender_backward_f64(
     const double* __restrict__ in2,
     const double* __restrict__ in3,
     double* __restrict__ out0) {
-  conv_sender_backward_body<double>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0);
+  conv_sender_backward_body<double, double>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0);
+}
+
+extern "C" __global__ void __launch_bounds__(256) conv_sender_backward_f32_bf16(
+    int rows,
+    const int* __restrict__ row_offsets,
+    const int* __restrict__ edge_ids,
+    const int* __restrict__ gather_rows,
+    const swiftmace_bf16* __restrict__ in0,
+    const float* __restrict__ in1,
+    const float* __restrict__ in2,
+    const float* __restrict__ in3,
+    float* __restrict__ out0) {
+  conv_sender_backward_body<float, swiftmace_bf16>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0);
+}
+
+extern "C" __global__ void __launch_bounds__(256) conv_sender_backward_f32_f16(
+    int rows,
+    const int* __restrict__ row_offsets,
+    const int* __restrict__ edge_ids,
+    const int* __restrict__ gather_rows,
+    const swiftmace_fp16* __restrict__ in0,
+    const float* __restrict__ in1,
+    const float* __restrict__ in2,
+    const float* __restrict__ in3,
+    float* __restrict__ out0) {
+  conv_sender_backward_body<float, swiftmace_fp16>(rows, row_offsets, edge_ids, gather_rows, in0, in1, in2, in3, out0);
 }

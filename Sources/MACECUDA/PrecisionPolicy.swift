@@ -1,0 +1,94 @@
+// SwiftMACE, MIT licence.
+// PrecisionPolicy: the arithmetic of the CUDA model selected by name (`--precision`): the model's dtype, how its
+// GEMMs use the tensor cores, and what is stored in 16 bits.
+
+import CUDA
+import Equivariance
+import Tensors
+
+/// How the CUDA model computes. In every policy positions, edge vectors, their gradients and forces are float64,
+/// and energies and sums over atoms at least float32; GEMMs accumulate in at least float32.
+public enum PrecisionPolicy: String, Sendable, CaseIterable {
+    /// Everything in float64 (the CPU model's reference arithmetic).
+    case float64
+    /// float32 storage and arithmetic. The radial MLP's last forward GEMM (the widest, `[E, h] · [h, weight_numel]`)
+    /// runs as three TF32 products in one tensor-core GEMM of depth `3h`, `[x_hi | x_hi | x_lo] · [W_hi; W_lo; W_hi]`
+    /// (split parts exact), whose error is float32's (≈2⁻²¹ per product); every other GEMM is IEEE float32.
+    case float32
+    /// float32 storage; every GEMM (e3nn linears, skip TP, readouts, radial MLP) on TF32 tensor cores (operands
+    /// rounded to 10 mantissa bits, float32 accumulation).
+    case tf32
+    /// The GEMMs (linears, skip TP, readouts, radial MLP) with bfloat16 operands (weights converted once at upload,
+    /// activations by the kernels that write them or a conversion kernel) and float32 accumulation; the radial MLP's
+    /// output (the per-edge conv weights) and its gradient stored in bfloat16 and read by the conv kernels, which
+    /// compute in float32; everything else float32.
+    case bf16Linear = "bf16-linear"
+    /// As ``bf16Linear`` with float16 (IEEE half: 10 mantissa bits, range ±65504).
+    case fp16Linear = "fp16-linear"
+
+    /// A name that is not a policy's.
+    public struct UnknownName: Error, CustomStringConvertible {
+        public let name: String
+        public var description: String {
+            "unknown precision '\(name)'; expected one of "
+                + PrecisionPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+        }
+    }
+
+    /// The policy called `name`.
+    /// - Throws: ``UnknownName`` listing the names.
+    public init(name: String) throws {
+        guard let policy = Self(rawValue: name) else { throw UnknownName(name: name) }
+        self = policy
+    }
+
+    /// The dtype the model is loaded in (float64 for `float64`, else float32).
+    public var dtype: DType { self == .float64 ? .float64 : .float32 }
+
+    /// Whether the CPU model can run it (the CPU has only IEEE float64 and float32).
+    public var runsOnCPU: Bool { self == .float64 || self == .float32 }
+
+    /// The 16-bit type of the GEMM operands and the stored edge weights, or nil.
+    public var halfStorage: HalfStorage? {
+        switch self {
+        case .bf16Linear: .bfloat16
+        case .fp16Linear: .float16
+        case .float64, .float32, .tf32: nil
+        }
+    }
+
+    /// Whether float32 GEMMs run on TF32 tensor cores.
+    var usesTF32: Bool { self == .tf32 }
+
+    /// Whether the radial MLP's last forward GEMM runs as 3xTF32.
+    var splitsLastRadialLayer: Bool { self == .float32 }
+
+    /// The bound on the force relative RMSE against the CPU model in float64 that the self-test checks (float64:
+    /// the bound on max |ΔF| in eV/Å instead).
+    public var forceBound: Double {
+        switch self {
+        case .float64: 1e-10
+        case .float32: 1e-5
+        case .tf32: 1e-3
+        case .bf16Linear, .fp16Linear: 1e-2
+        }
+    }
+}
+
+extension HalfStorage {
+    /// The cuBLAS element type.
+    var gemmType: GEMMDataType { self == .bfloat16 ? .bfloat16 : .float16 }
+
+    /// The 16-bit pattern of `value` rounded to nearest even (NaN stays NaN).
+    func bits(_ value: Double) -> UInt16 {
+        let single = Float(value)
+        switch self {
+        case .float16:
+            return Float16(single).bitPattern
+        case .bfloat16:
+            let u = single.bitPattern
+            if single.isNaN { return 0x7FC0 }
+            return UInt16(truncatingIfNeeded: (u &+ 0x7FFF &+ ((u >> 16) & 1)) >> 16)
+        }
+    }
+}
