@@ -97,6 +97,29 @@ import TestSupport
         try Self.expectMatchesReference(sc.polynomial, batch: elements.count, indexing: indexing, seed: 65)
     }
 
+    /// The d/dx of a correlation-3 contraction has one term per position of x, all with the factors (W, x, x, g):
+    /// the plan runs them as one term (their monomial keys shared in one pre-contracted table), with the paths in
+    /// their original order, and still matches the reference.
+    @Test func symmetricContractionGradientJoinsItsPositionTerms() throws {
+        let sc = try SymmetricContractionDescriptor(
+            irrepsIn: try Irreps(parsing: "9x0e+9x1o+9x2e"), irrepsOut: try Irreps(parsing: "9x0e+9x1o"),
+            correlation: 3, elementCount: 2)
+        let backward = try sc.polynomial.backward(withRespectTo: [sc.featureInput])
+        let joined = CPUPlan.joined(backward.terms)
+        let distinct = Set(backward.terms.map { $0.inputs.map(String.init).joined(separator: ",") + "|" + $0.modes.joined() })
+        #expect(backward.terms.count > distinct.count)
+        #expect(joined.count == distinct.count)
+        #expect(joined.map(\.paths.count).reduce(0, +) == backward.terms.map(\.paths.count).reduce(0, +))
+        let first = try #require(backward.terms.first)
+        let sameAsFirst = backward.terms.filter { $0.inputs == first.inputs && $0.modes == first.modes }
+        #expect(joined[0].paths == sameAsFirst.flatMap(\.paths))
+        #expect(CPUPlan(backward).passes[0].uniformTerms.count == joined.count)
+        let elements = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, 1, 0, 1]
+        var indexing = OperandIndexing.batched(sc.polynomial)
+        for n in 0..<sc.featureInput { indexing.inputs[n] = .indexed(elements, rows: 2) }
+        try Self.expectMatchesReference(sc.polynomial, batch: elements.count, indexing: indexing, seed: 66)
+    }
+
     /// The pre-contracted table of a term is reused only while the weight rows the batch reads are unchanged: one
     /// changed weight, a batch reading another element, and the first inputs again all match the reference.
     @Test func preContractedTablesFollowTheWeights() throws {
