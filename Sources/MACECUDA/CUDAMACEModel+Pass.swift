@@ -81,7 +81,9 @@ extension CUDAMACEModel {
 
     /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
     /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations.
+    /// Through the fused kernels where the model has them (``RadialMLPShape``), else GEMMs and activation kernels.
     private func radialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        if layer.hiddenWeights != nil { return try fusedRadialForward(layer: layer, index: t, w) }
         if let half = runner.half, let x = w.halfEdgeInput {
             return try halfRadialForward(layer: layer, index: t, w, half: half, x: x)
         }
@@ -277,6 +279,7 @@ extension CUDAMACEModel {
     /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`. With
     /// edge chunks the last layer's step was done per chunk; this continues from its result.
     private func radialBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+        if layer.hiddenWeights != nil { return try fusedRadialBackward(layer: layer, index: t, w) }
         if let half = runner.half, let x = w.halfEdgeInput {
             return try halfRadialBackward(layer: layer, index: t, w, half: half, x: x)
         }

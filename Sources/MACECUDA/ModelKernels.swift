@@ -106,6 +106,48 @@ struct ModelKernels {
             stream)
     }
 
+    /// Where the fused radial MLP's forward writes the last hidden activation (`mode` of `mlp_forward_*`).
+    enum MLPOutput: Int32 {
+        case none = 0, plain, split3xTF32, bfloat16, float16
+    }
+
+    /// The fused hidden radial MLP forward (``RadialMLPShape``): pre-activations into `z` (one address per hidden
+    /// layer, `[edges, width]` each), the last hidden activation into `out` as `mode` says.
+    func mlpForward(
+        edges: Int, x: DeviceBuffer, weights: DeviceBuffer, z: [UInt64], out: UInt64, mode: MLPOutput,
+        stream: CUDAStream
+    ) throws {
+        guard let shape = source.mlp, edges > 0 else { return }
+        let rows = 512 / scalar.byteSize
+        try module.kernel(named: "mlp_forward_\(shape.activation)_" + scalar.suffix).launch(
+            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream,
+            arguments: [.int32(Int32(edges)), .buffer(x), .buffer(weights)] + z.map { .pointer($0) }
+                + [.pointer(out), .int32(mode.rawValue)])
+    }
+
+    /// The fused hidden radial MLP backward: from `g` (d/d last hidden activation, `[edges, width]`) and the kept
+    /// pre-activations, `gx (+)= d/d(MLP input)`.
+    func mlpBackward(
+        edges: Int, g: UInt64, weights: DeviceBuffer, z: [UInt64], gx: DeviceBuffer, accumulate: Bool,
+        stream: CUDAStream
+    ) throws {
+        guard let shape = source.mlp, edges > 0 else { return }
+        let rows = 512 / scalar.byteSize
+        try module.kernel(named: "mlp_backward_\(shape.activation)_" + scalar.suffix).launch(
+            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream,
+            arguments: [.int32(Int32(edges)), .pointer(g), .buffer(weights)] + z.map { .pointer($0) }
+                + [.buffer(gx), .int32(accumulate ? 1 : 0)])
+    }
+
+    /// `c = a · Wᵀ` in 3xTF32 (float32): `a` `[rows, k]`, `split` the last layer's `[W_hi; W_lo]` (`[2, width, k]`),
+    /// `c` `[rows, width]`; every address 16-byte aligned, `k` a multiple of 4.
+    func mlpGradient3xTF32(rows: Int, k: Int, a: UInt64, split: DeviceBuffer, c: UInt64, stream: CUDAStream) throws {
+        guard rows > 0 else { return }
+        try module.kernel(named: "mlp_grad_3xtf32").launch(
+            grid: ((rows + 127) / 128, 1, 1), block: (128, 1, 1), stream: stream,
+            arguments: [.int32(Int32(rows)), .int32(Int32(k)), .pointer(a), .buffer(split), .pointer(c)])
+    }
+
     struct Radial {
         let besselWeights: DeviceBuffer
         let prefactor: Double

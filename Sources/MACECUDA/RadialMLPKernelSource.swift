@@ -1,0 +1,291 @@
+// SwiftMACE, MIT licence.
+// RadialMLPKernelSource: CUDA C++ of the fused radial MLP: the hidden layers forward and backward as one kernel each
+// (rows of one edge per thread, tiles staged in shared memory), and the big backward GEMM as 3xTF32 on tensor cores.
+
+/// The radial MLP's hidden part when every layer's MLP has it: `inputs` → `depth` layers of `width` with one
+/// activation (scale 1: the CPU model folds hidden activation constants into the next weight) → a last layer
+/// without activation. Width a multiple of 8, at most 64 (the 3xTF32 kernel's tile holds the whole width), inputs at
+/// most the width (the input shares the tile).
+struct RadialMLPShape: Equatable {
+    let inputs: Int
+    let width: Int
+    let depth: Int
+    let activation: String
+
+    /// The shape shared by every layer's MLP (`[inputs, outputs, activation]` per MLP layer), or nil.
+    init?(_ layers: [[(inputs: Int, outputs: Int, activation: String?)]]) {
+        guard let first = layers.first, first.count >= 2, let activation = first[0].activation,
+            ["silu", "tanh"].contains(activation)
+        else { return nil }
+        let width = first[0].outputs
+        guard width % 8 == 0, width <= 64, first[0].inputs <= width else { return nil }
+        for mlp in layers {
+            guard mlp.count == first.count, mlp[0].inputs == first[0].inputs, mlp.last?.activation == nil,
+                mlp.last?.inputs == width
+            else { return nil }
+            for (k, layer) in mlp.dropLast().enumerated() {
+                guard layer.outputs == width, layer.activation == activation, k == 0 || layer.inputs == width
+                else { return nil }
+            }
+        }
+        (inputs, self.width, depth, self.activation) = (first[0].inputs, width, first.count - 1, activation)
+    }
+
+    /// Scalars of the concatenated hidden weights `[W_0 (inputs × width); W_1 … W_{depth−1} (width × width)]`.
+    var hiddenWeightCount: Int { inputs * width + (depth - 1) * width * width }
+
+    /// Kernel entry points:
+    /// - `mlp_forward_<act>_{f32,f64}(edges, x T[E,inputs], w T[hidden weights], z_0 … z_{depth−1} T[E,width],
+    ///   out, mode)`: the pre-activations `z_k` and the last hidden activation `a` in `out` by `mode`: 0 none,
+    ///   1 `T[E,width]`, 2 float32 3xTF32 rows `[a_hi | a_hi | a_lo]` of `3·width`, 3 bf16, 4 fp16.
+    /// - `mlp_backward_<act>_{f32,f64}(edges, g T[E,width], w, z_0 … z_{depth−1}, gx T[E,inputs], accumulate)`:
+    ///   from `g` = d/d(last hidden activation), `gx (+)= d/dx`.
+    /// - `mlp_grad_3xtf32(rows, k, a f32[rows,k], b f32[2,width,k], c f32[rows,width])`: `c = a · (b_hi + b_lo)ᵀ`
+    ///   with `b` the last layer's weight `[width, k]` pre-split into TF32 parts and `a` split in registers,
+    ///   three TF32 products (`a_lo·b_hi + a_hi·b_lo + a_hi·b_hi`) per k step: float32-class error.
+    var code: String {
+        let zIn = (0..<depth).map { "const T* __restrict__ z\($0)" }.joined(separator: ", ")
+        let zOut = (0..<depth).map { "T* __restrict__ z\($0)" }.joined(separator: ", ")
+        let zList = (0..<depth).map { "z\($0)" }.joined(separator: ", ")
+        let act = activation == "silu" ? "silu" : "tanh_act", grad = activation == "silu" ? "silu_grad" : "tanh_grad"
+        return """
+            // Fused radial MLP (Sources/MACECUDA/RadialMLPKernelSource.swift).
+            constexpr int MLP_IN = \(inputs);
+            constexpr int MLP_H = \(width);
+            constexpr int MLP_D = \(depth);
+            constexpr int MLP_LD = MLP_H + 1;  // tile row stride: one thread's row walk is bank-conflict free
+
+            template <typename T> struct MLPTile { static constexpr int rows = 512 / sizeof(T); };
+
+            __device__ __forceinline__ void mlp_load4(const float* __restrict__ p, float* v) {
+              const float4 q = __ldg(reinterpret_cast<const float4*>(p)); v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w; }
+            __device__ __forceinline__ void mlp_load4(const double* __restrict__ p, double* v) {
+              const double2 a = __ldg(reinterpret_cast<const double2*>(p)), b = __ldg(reinterpret_cast<const double2*>(p) + 1);
+              v[0] = a.x; v[1] = a.y; v[2] = b.x; v[3] = b.y; }
+
+            // Rows row0..<row0+rows of a [*, width] array into the tile (zeros past `rows`), coalesced.
+            template <typename T>
+            __device__ __forceinline__ void mlp_tile_load(T* tile, const T* __restrict__ src, long long row0, int rows, int width) {
+              const int n = MLPTile<T>::rows * width;
+              for (int i = threadIdx.x; i < n; i += blockDim.x) {
+                const int r = i / width, c = i % width;
+                tile[r * MLP_LD + c] = r < rows ? src[(row0 + r) * width + c] : T(0);
+              }
+            }
+
+            template <typename T>
+            __device__ __forceinline__ void mlp_tile_store(const T* tile, T* __restrict__ dst, long long row0, int rows) {
+              for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x)
+                dst[row0 * MLP_H + i] = tile[(i / MLP_H) * MLP_LD + i % MLP_H];
+            }
+
+            // acc = row · W for this thread's tile row (`n_in` wide) and W [n_in, MLP_H] row-major.
+            template <typename T>
+            __device__ __forceinline__ void mlp_row_times(const T* row, int n_in, const T* __restrict__ w, T* acc) {
+              #pragma unroll
+              for (int j = 0; j < MLP_H; ++j) acc[j] = T(0);
+              for (int i = 0; i < n_in; ++i) {
+                const T a = row[i];
+                #pragma unroll
+                for (int j = 0; j < MLP_H; j += 4) {
+                  T q[4];
+                  mlp_load4(w + i * MLP_H + j, q);
+                  acc[j] += a * q[0]; acc[j + 1] += a * q[1]; acc[j + 2] += a * q[2]; acc[j + 3] += a * q[3];
+                }
+              }
+            }
+
+            template <typename T>
+            __device__ __forceinline__ void mlp_forward_body(int edges, const T* __restrict__ x, const T* __restrict__ w,
+                                                             T* const* z, void* out, int mode) {
+              constexpr int ROWS = MLPTile<T>::rows;
+              __shared__ T tile[ROWS * MLP_LD];
+              const long long row0 = (long long)blockIdx.x * ROWS;
+              const int rows = min(ROWS, int(edges - row0));
+              T* row = tile + threadIdx.x * MLP_LD;
+              mlp_tile_load(tile, x, row0, rows, MLP_IN);
+              __syncthreads();
+              T acc[MLP_H];
+              #pragma unroll 1
+              for (int k = 0; k < MLP_D; ++k) {
+                mlp_row_times(row, k == 0 ? MLP_IN : MLP_H, w + (k == 0 ? 0 : MLP_IN * MLP_H + (k - 1) * MLP_H * MLP_H), acc);
+                __syncthreads();
+                #pragma unroll
+                for (int j = 0; j < MLP_H; ++j) row[j] = acc[j];
+                __syncthreads();
+                mlp_tile_store(tile, z[k], row0, rows);
+                __syncthreads();
+                #pragma unroll
+                for (int j = 0; j < MLP_H; ++j) row[j] = \(act)(acc[j]);
+              }
+              __syncthreads();
+              if (mode == 1) {
+                mlp_tile_store(tile, static_cast<T*>(out), row0, rows);
+              } else if (mode == 2) {
+                float* o = static_cast<float*>(out);
+                for (int i = threadIdx.x; i < rows * 3 * MLP_H; i += blockDim.x) {
+                  const int r = i / (3 * MLP_H), c = i % (3 * MLP_H);
+                  const float v = float(tile[r * MLP_LD + c % MLP_H]);
+                  const float hi = __uint_as_float(__float_as_uint(v) & 0xffffe000u);
+                  o[row0 * 3 * MLP_H + i] = c < 2 * MLP_H ? hi : v - hi;
+                }
+              } else if (mode == 3 || mode == 4) {
+                for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x) {
+                  const float v = float(tile[(i / MLP_H) * MLP_LD + i % MLP_H]);
+                  if (mode == 3) swiftmace_store(static_cast<swiftmace_bf16*>(out) + row0 * MLP_H + i, v);
+                  else swiftmace_store(static_cast<swiftmace_fp16*>(out) + row0 * MLP_H + i, v);
+                }
+              }
+            }
+
+            template <typename T>
+            __device__ __forceinline__ void mlp_backward_body(int edges, const T* __restrict__ g, const T* __restrict__ w,
+                                                              const T* const* z, T* __restrict__ gx, int accumulate) {
+              constexpr int ROWS = MLPTile<T>::rows;
+              __shared__ T tile[ROWS * MLP_LD];
+              const long long row0 = (long long)blockIdx.x * ROWS;
+              const int rows = min(ROWS, int(edges - row0));
+              T* row = tile + threadIdx.x * MLP_LD;
+              mlp_tile_load(tile, g, row0, rows, MLP_H);
+              __syncthreads();
+              T d[MLP_H];
+              #pragma unroll
+              for (int j = 0; j < MLP_H; ++j) d[j] = row[j];
+              #pragma unroll 1
+              for (int k = MLP_D - 1; k >= 0; --k) {
+                __syncthreads();
+                mlp_tile_load(tile, z[k], row0, rows, MLP_H);
+                __syncthreads();
+                #pragma unroll
+                for (int j = 0; j < MLP_H; ++j) d[j] *= \(grad)(row[j]);
+                const T* wk = w + (k == 0 ? 0 : MLP_IN * MLP_H + (k - 1) * MLP_H * MLP_H);
+                const int n_out = k == 0 ? MLP_IN : MLP_H;
+                // d/d(input of layer k)[i] = Σ_j d[j] · W_k[i, j], into this thread's tile row.
+                for (int i = 0; i < n_out; ++i) {
+                  T s[4] = {T(0), T(0), T(0), T(0)};
+                  #pragma unroll
+                  for (int j = 0; j < MLP_H; j += 4) {
+                    T q[4];
+                    mlp_load4(wk + i * MLP_H + j, q);
+                    s[0] += d[j] * q[0]; s[1] += d[j + 1] * q[1]; s[2] += d[j + 2] * q[2]; s[3] += d[j + 3] * q[3];
+                  }
+                  row[i] = (s[0] + s[1]) + (s[2] + s[3]);
+                }
+                if (k > 0) {
+                  #pragma unroll
+                  for (int j = 0; j < MLP_H; ++j) d[j] = row[j];
+                }
+              }
+              const long long e = row0 + threadIdx.x;
+              if (threadIdx.x < rows) {
+                #pragma unroll
+                for (int n = 0; n < MLP_IN; ++n) gx[e * MLP_IN + n] = (accumulate ? gx[e * MLP_IN + n] : T(0)) + row[n];
+              }
+            }
+
+            #define SWIFTMACE_MLP(T, SUFFIX) \\
+            extern "C" __global__ void __launch_bounds__(MLPTile<T>::rows) mlp_forward_\(activation)_##SUFFIX(int edges, \\
+                const T* __restrict__ x, const T* __restrict__ w, \(zOut), void* out, int mode) { \\
+              T* const z[MLP_D] = {\(zList)}; \\
+              mlp_forward_body<T>(edges, x, w, z, out, mode); } \\
+            extern "C" __global__ void __launch_bounds__(MLPTile<T>::rows) mlp_backward_\(activation)_##SUFFIX(int edges, \\
+                const T* __restrict__ g, const T* __restrict__ w, \(zIn), T* __restrict__ gx, int accumulate) { \\
+              const T* const z[MLP_D] = {\(zList)}; \\
+              mlp_backward_body<T>(edges, g, w, z, gx, accumulate); }
+            SWIFTMACE_MLP(float, f32)
+            SWIFTMACE_MLP(double, f64)
+
+            // 3xTF32 `c = a · bᵀ` (b = [b_hi; b_lo], each [MLP_H, k]): 128 rows per block, 4 warps of 32 rows ×
+            // MLP_H columns (m16n8k8 tiles), k in steps of 16 double-buffered with cp.async.
+            constexpr int G_BM = 128, G_BK = 16, G_LD = 20;
+            __device__ __forceinline__ void mlp_cp16(float* dst, const float* src, int bytes) {
+              unsigned s;
+              asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(s) : "l"(dst));
+              asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\\n" :: "r"(s), "l"(src), "r"(bytes));
+            }
+            __device__ __forceinline__ void mlp_mma(float* c, const unsigned* a, unsigned b0, unsigned b1) {
+              asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\\n"
+                           : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                           : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+            }
+            __device__ __forceinline__ void mlp_grad_load(float* as, float* bh, float* bl, const float* __restrict__ a,
+                                                          const float* __restrict__ b, int rows, int k, long long row0, int k0) {
+              for (int p = threadIdx.x; p < G_BM * 4; p += blockDim.x) {
+                const int r = p >> 2, c = (p & 3) * 4;
+                const bool ok = row0 + r < rows && k0 + c < k;
+                mlp_cp16(as + r * G_LD + c, ok ? a + (row0 + r) * k + k0 + c : a, ok ? 16 : 0);
+              }
+              for (int p = threadIdx.x; p < MLP_H * 4; p += blockDim.x) {
+                const int r = p >> 2, c = (p & 3) * 4;
+                const bool ok = k0 + c < k;
+                mlp_cp16(bh + r * G_LD + c, ok ? b + (long long)r * k + k0 + c : b, ok ? 16 : 0);
+                mlp_cp16(bl + r * G_LD + c, ok ? b + (long long)(MLP_H + r) * k + k0 + c : b, ok ? 16 : 0);
+              }
+              asm volatile("cp.async.commit_group;\\n" ::);
+            }
+            extern "C" __global__ void __launch_bounds__(128) mlp_grad_3xtf32(int rows, int k, const float* __restrict__ a,
+                                                                             const float* __restrict__ b, float* __restrict__ c) {
+              __shared__ __align__(16) float as[2][G_BM * G_LD];
+              __shared__ __align__(16) float bh[2][MLP_H * G_LD];
+              __shared__ __align__(16) float bl[2][MLP_H * G_LD];
+              const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, gid = lane >> 2, tig = lane & 3;
+              const long long row0 = (long long)blockIdx.x * G_BM;
+              float acc[2][MLP_H / 8][4];
+              #pragma unroll
+              for (int m = 0; m < 2; ++m)
+                #pragma unroll
+                for (int n = 0; n < MLP_H / 8; ++n)
+                  #pragma unroll
+                  for (int q = 0; q < 4; ++q) acc[m][n][q] = 0.f;
+              const int chunks = (k + G_BK - 1) / G_BK;
+              mlp_grad_load(as[0], bh[0], bl[0], a, b, rows, k, row0, 0);
+              for (int ch = 0; ch < chunks; ++ch) {
+                const int s = ch & 1;
+                if (ch + 1 < chunks) mlp_grad_load(as[s ^ 1], bh[s ^ 1], bl[s ^ 1], a, b, rows, k, row0, (ch + 1) * G_BK);
+                else asm volatile("cp.async.commit_group;\\n" ::);
+                asm volatile("cp.async.wait_group 1;\\n" ::);
+                __syncthreads();
+                #pragma unroll
+                for (int kk = 0; kk < G_BK; kk += 8) {
+                  unsigned ah[2][4], al[2][4];
+                  #pragma unroll
+                  for (int m = 0; m < 2; ++m) {
+                    const int r = warp * 32 + m * 16 + gid;
+                    const float v[4] = {as[s][r * G_LD + kk + tig], as[s][(r + 8) * G_LD + kk + tig],
+                                        as[s][r * G_LD + kk + tig + 4], as[s][(r + 8) * G_LD + kk + tig + 4]};
+                    #pragma unroll
+                    for (int q = 0; q < 4; ++q) {
+                      ah[m][q] = __float_as_uint(v[q]) & 0xffffe000u;
+                      al[m][q] = __float_as_uint(v[q] - __uint_as_float(ah[m][q]));
+                    }
+                  }
+                  #pragma unroll
+                  for (int n = 0; n < MLP_H / 8; ++n) {
+                    const int col = (n * 8 + gid) * G_LD + kk + tig;
+                    const unsigned h0 = __float_as_uint(bh[s][col]), h1 = __float_as_uint(bh[s][col + 4]);
+                    const unsigned l0 = __float_as_uint(bl[s][col]), l1 = __float_as_uint(bl[s][col + 4]);
+                    #pragma unroll
+                    for (int m = 0; m < 2; ++m) {
+                      mlp_mma(acc[m][n], al[m], h0, h1);
+                      mlp_mma(acc[m][n], ah[m], l0, l1);
+                      mlp_mma(acc[m][n], ah[m], h0, h1);
+                    }
+                  }
+                }
+                __syncthreads();
+              }
+              #pragma unroll
+              for (int m = 0; m < 2; ++m) {
+                const long long r = row0 + warp * 32 + m * 16 + gid;
+                #pragma unroll
+                for (int n = 0; n < MLP_H / 8; ++n) {
+                  const int col = n * 8 + 2 * tig;
+                  if (r < rows) *reinterpret_cast<float2*>(c + r * MLP_H + col) = make_float2(acc[m][n][0], acc[m][n][1]);
+                  if (r + 8 < rows) *reinterpret_cast<float2*>(c + (r + 8) * MLP_H + col) = make_float2(acc[m][n][2], acc[m][n][3]);
+                }
+              }
+            }
+
+            """
+    }
+}
