@@ -13,7 +13,9 @@ extension CUDAMACEModel {
 
     /// The fused radial MLP forward of layer `t` (``RadialMLPShape``): the hidden layers in one kernel, then, without
     /// edge chunks, the last layer's GEMM into `edgeWeights[t]` (with chunks the chunks compute it).
-    func fusedRadialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+    func fusedRadialForward(
+        layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
+    ) throws {
         guard let weights = layer.hiddenWeights, let last = layer.radialMLP.last else { return }
         let e = w.edges
         var (out, mode): (DeviceBuffer?, ModelKernels.MLPOutput) = (w.mlpActivation, .plain)
@@ -24,10 +26,18 @@ extension CUDAMACEModel {
         } else if last.splitWeight != nil {
             (out, mode) = (w.splitActivation, .split3xTF32)
         }
-        try kernels.mlpForward(
-            edges: e, x: w.radial, weights: weights, z: preActivationAddresses(t, w), out: out?.address ?? 0, mode: mode,
-            stream: stream)
+        try timer.measure(stage) {
+            try kernels.mlpForward(
+                edges: e, x: w.radial, weights: weights, z: preActivationAddresses(t, w), out: out?.address ?? 0,
+                mode: mode, stream: stream)
+        }
         guard let x = out, !w.chunked else { return }
+        try timer.measure(stage + " last layer") { try lastRadialForward(last, x: x, t, w) }
+    }
+
+    /// The last radial layer's GEMM from its input `x` into `edgeWeights[t]`.
+    private func lastRadialForward(_ last: DeviceRadialLayer, x: DeviceBuffer, _ t: Int, _ w: Workspace) throws {
+        let e = w.edges
         let c = GEMMOperand(address: w.edgeWeights[t].address, leadingDimension: last.outputs)
         if runner.half != nil {
             try runner.halfGEMM(
@@ -67,15 +77,21 @@ extension CUDAMACEModel {
 
     /// The fused radial MLP's input gradient of layer `t`, added into `radialGradient`: the last layer's step
     /// (without edge chunks; with them the chunks did it), then the hidden layers in one kernel.
-    func fusedRadialBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+    func fusedRadialBackward(
+        layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
+    ) throws {
         guard let weights = layer.hiddenWeights else { return }
         let gradient = radialInputGradient(layer.radialMLP.count - 1, w)
         if !w.chunked {
-            try lastRadialInputGradient(
-                layer: layer, rows: w.edges, a: w.weightGradient.address, c: gradient.address)
+            try timer.measure(stage + " last layer") {
+                try lastRadialInputGradient(
+                    layer: layer, rows: w.edges, a: w.weightGradient.address, c: gradient.address)
+            }
         }
-        try kernels.mlpBackward(
-            edges: w.edges, g: gradient.address, weights: weights, z: preActivationAddresses(t, w),
-            gx: w.radialGradient, accumulate: true, stream: stream)
+        try timer.measure(stage) {
+            try kernels.mlpBackward(
+                edges: w.edges, g: gradient.address, weights: weights, z: preActivationAddresses(t, w),
+                gx: w.radialGradient, accumulate: true, stream: stream)
+        }
     }
 }

@@ -14,6 +14,11 @@ struct ModelKernels {
         module = try context.loadModule(KernelSource(name: "mace_model.cu", code: source.code), cache: cache)
         self.scalar = scalar
         self.source = source
+        if let shape = source.mlp, scalar == .float32 {
+            let bytes = shape.tensorCoreSharedBytes
+            try module.kernel(named: "mlp_forward_tc_" + shape.activation).setMaxDynamicSharedMemory(bytes: bytes.forward)
+            try module.kernel(named: "mlp_backward_tc_" + shape.activation).setMaxDynamicSharedMemory(bytes: bytes.backward)
+        }
     }
 
     private func value(_ x: Double) -> KernelArgument { scalar == .float32 ? .float32(Float(x)) : .float64(x) }
@@ -118,11 +123,28 @@ struct ModelKernels {
         stream: CUDAStream
     ) throws {
         guard let shape = source.mlp, edges > 0 else { return }
+        let arguments: [KernelArgument] = [.int32(Int32(edges)), .buffer(x), .buffer(weights)] + z.map { .pointer($0) }
+            + [.pointer(out), .int32(mode.rawValue)]
+        if scalar == .float32 {
+            return try launchTensorCore(
+                "mlp_forward_tc_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.forward,
+                arguments, stream)
+        }
         let rows = 512 / scalar.byteSize
         try module.kernel(named: "mlp_forward_\(shape.activation)_" + scalar.suffix).launch(
-            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream,
-            arguments: [.int32(Int32(edges)), .buffer(x), .buffer(weights)] + z.map { .pointer($0) }
-                + [.pointer(out), .int32(mode.rawValue)])
+            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream, arguments: arguments)
+    }
+
+    /// A float32 tensor-core MLP kernel: 128 threads, blocks looping over 128-edge tiles, as many blocks as fit on
+    /// the device at once (by shared memory).
+    private func launchTensorCore(
+        _ name: String, edges: Int, shared: Int, _ arguments: [KernelArgument], _ stream: CUDAStream
+    ) throws {
+        let device = module.context.device
+        let perSM = max(1, (device.maxSharedMemoryPerBlockOptin + 1024) / (shared + 1024))
+        let blocks = min((edges + 127) / 128, perSM * device.multiprocessorCount)
+        try module.kernel(named: name).launch(
+            grid: (blocks, 1, 1), block: (128, 1, 1), sharedMemoryBytes: shared, stream: stream, arguments: arguments)
     }
 
     /// The fused hidden radial MLP backward: from `g` (d/d last hidden activation, `[edges, width]`) and the kept
@@ -132,11 +154,16 @@ struct ModelKernels {
         stream: CUDAStream
     ) throws {
         guard let shape = source.mlp, edges > 0 else { return }
+        let arguments: [KernelArgument] = [.int32(Int32(edges)), .pointer(g), .buffer(weights)] + z.map { .pointer($0) }
+            + [.buffer(gx), .int32(accumulate ? 1 : 0)]
+        if scalar == .float32 {
+            return try launchTensorCore(
+                "mlp_backward_tc_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.backward,
+                arguments, stream)
+        }
         let rows = 512 / scalar.byteSize
         try module.kernel(named: "mlp_backward_\(shape.activation)_" + scalar.suffix).launch(
-            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream,
-            arguments: [.int32(Int32(edges)), .pointer(g), .buffer(weights)] + z.map { .pointer($0) }
-                + [.buffer(gx), .int32(accumulate ? 1 : 0)])
+            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream, arguments: arguments)
     }
 
     /// `c = a · Wᵀ` in 3xTF32 (float32): `a` `[rows, k]`, `split` the last layer's `[W_hi; W_lo]` (`[2, width, k]`),

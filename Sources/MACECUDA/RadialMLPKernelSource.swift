@@ -31,15 +31,29 @@ struct RadialMLPShape: Equatable {
         (inputs, self.width, depth, self.activation) = (first[0].inputs, width, first.count - 1, activation)
     }
 
+    /// Dynamic shared memory of the float32 tensor-core kernels: a 128-row tile of stride width + 4 and the weights
+    /// as B rows (forward: layer 0 `[width, k0 + 4]`, the others `[width, width + 4]`; backward: the others, then
+    /// layer 0 as `[k0, width + 4]`; k0 = inputs rounded up to 8).
+    var tensorCoreSharedBytes: (forward: Int, backward: Int) {
+        let (k0, ld) = ((inputs + 7) / 8 * 8, width + 4)
+        return (
+            4 * (128 * ld + width * (k0 + 4) + (depth - 1) * width * ld),
+            4 * (128 * ld + (depth - 1) * width * ld + k0 * ld)
+        )
+    }
+
     /// Scalars of the concatenated hidden weights `[W_0 (inputs × width); W_1 … W_{depth−1} (width × width)]`.
     var hiddenWeightCount: Int { inputs * width + (depth - 1) * width * width }
 
     /// Kernel entry points:
-    /// - `mlp_forward_<act>_{f32,f64}(edges, x T[E,inputs], w T[hidden weights], z_0 … z_{depth−1} T[E,width],
-    ///   out, mode)`: the pre-activations `z_k` and the last hidden activation `a` in `out` by `mode`: 0 none,
-    ///   1 `T[E,width]`, 2 float32 3xTF32 rows `[a_hi | a_hi | a_lo]` of `3·width`, 3 bf16, 4 fp16.
-    /// - `mlp_backward_<act>_{f32,f64}(edges, g T[E,width], w, z_0 … z_{depth−1}, gx T[E,inputs], accumulate)`:
+    /// - `mlp_forward_<act>_f64(edges, x T[E,inputs], w T[hidden weights], z_0 … z_{depth−1} T[E,width],
+    ///   out, mode)` (float64, IEEE FMAs, one edge row per thread): the pre-activations `z_k` and the last hidden
+    ///   activation `a` in `out` by `mode`: 0 none, 1 `T[E,width]`, and for float32 only (the `_tc` kernels) 2
+    ///   3xTF32 rows `[a_hi | a_hi | a_lo]` of `3·width` (parts rounded to nearest), 3 bf16, 4 fp16.
+    /// - `mlp_backward_<act>_f64(edges, g T[E,width], w, z_0 … z_{depth−1}, gx T[E,inputs], accumulate)`:
     ///   from `g` = d/d(last hidden activation), `gx (+)= d/dx`.
+    /// - `mlp_forward_tc_<act>`, `mlp_backward_tc_<act>`: the same for float32 on tensor cores (3xTF32 products,
+    ///   128 threads, ``tensorCoreSharedBytes`` of dynamic shared memory, blocks looping over 128-edge tiles).
     /// - `mlp_grad_3xtf32(rows, k, a f32[rows,k], b f32[2,width,k], c f32[rows,width])`: `c = a · (b_hi + b_lo)ᵀ`
     ///   with `b` the last layer's weight `[width, k]` pre-split into TF32 parts and `a` split in registers,
     ///   three TF32 products (`a_lo·b_hi + a_hi·b_lo + a_hi·b_hi`) per k step: float32-class error.
@@ -47,6 +61,8 @@ struct RadialMLPShape: Equatable {
         let zIn = (0..<depth).map { "const T* __restrict__ z\($0)" }.joined(separator: ", ")
         let zOut = (0..<depth).map { "T* __restrict__ z\($0)" }.joined(separator: ", ")
         let zList = (0..<depth).map { "z\($0)" }.joined(separator: ", ")
+        let zInF = (0..<depth).map { "const float* __restrict__ z\($0)" }.joined(separator: ", ")
+        let zOutF = (0..<depth).map { "float* __restrict__ z\($0)" }.joined(separator: ", ")
         let act = activation == "silu" ? "silu" : "tanh_act", grad = activation == "silu" ? "silu_grad" : "tanh_grad"
         return """
             // Fused radial MLP (Sources/MACECUDA/RadialMLPKernelSource.swift).
@@ -56,6 +72,12 @@ struct RadialMLPShape: Equatable {
             constexpr int MLP_LD = MLP_H + 1;  // tile row stride: one thread's row walk is bank-conflict free
 
             template <typename T> struct MLPTile { static constexpr int rows = 512 / sizeof(T); };
+
+            // TF32 parts rounded to nearest (low 13 bits clear): v ≈ hi + lo with |lo| ≤ 2⁻¹¹|v|, lo's own rounding
+            // 2⁻¹¹|lo|, so the three products of a 3xTF32 step lose ≈2⁻²² per product, without a sign bias.
+            __device__ __forceinline__ unsigned tf32_rn(float v) { return (__float_as_uint(v) + 0x1000u) & 0xffffe000u; }
+            __device__ __forceinline__ void tf32_split(float v, unsigned& hi, unsigned& lo) {
+              hi = tf32_rn(v); lo = tf32_rn(v - __uint_as_float(hi)); }
 
             __device__ __forceinline__ void mlp_load4(const float* __restrict__ p, float* v) {
               const float4 q = __ldg(reinterpret_cast<const float4*>(p)); v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w; }
@@ -119,23 +141,7 @@ struct RadialMLPShape: Equatable {
                 for (int j = 0; j < MLP_H; ++j) row[j] = \(act)(acc[j]);
               }
               __syncthreads();
-              if (mode == 1) {
-                mlp_tile_store(tile, static_cast<T*>(out), row0, rows);
-              } else if (mode == 2) {
-                float* o = static_cast<float*>(out);
-                for (int i = threadIdx.x; i < rows * 3 * MLP_H; i += blockDim.x) {
-                  const int r = i / (3 * MLP_H), c = i % (3 * MLP_H);
-                  const float v = float(tile[r * MLP_LD + c % MLP_H]);
-                  const float hi = __uint_as_float(__float_as_uint(v) & 0xffffe000u);
-                  o[row0 * 3 * MLP_H + i] = c < 2 * MLP_H ? hi : v - hi;
-                }
-              } else if (mode == 3 || mode == 4) {
-                for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x) {
-                  const float v = float(tile[(i / MLP_H) * MLP_LD + i % MLP_H]);
-                  if (mode == 3) swiftmace_store(static_cast<swiftmace_bf16*>(out) + row0 * MLP_H + i, v);
-                  else swiftmace_store(static_cast<swiftmace_fp16*>(out) + row0 * MLP_H + i, v);
-                }
-              }
+              if (mode == 1) mlp_tile_store(tile, static_cast<T*>(out), row0, rows);
             }
 
             template <typename T>
@@ -192,7 +198,6 @@ struct RadialMLPShape: Equatable {
                 const T* __restrict__ g, const T* __restrict__ w, \(zIn), T* __restrict__ gx, int accumulate) { \\
               const T* const z[MLP_D] = {\(zList)}; \\
               mlp_backward_body<T>(edges, g, w, z, gx, accumulate); }
-            SWIFTMACE_MLP(float, f32)
             SWIFTMACE_MLP(double, f64)
 
             // 3xTF32 `c = a · bᵀ` (b = [b_hi; b_lo], each [MLP_H, k]): 128 rows per block, 4 warps of 32 rows ×
@@ -254,10 +259,7 @@ struct RadialMLPShape: Equatable {
                     const float v[4] = {as[s][r * G_LD + kk + tig], as[s][(r + 8) * G_LD + kk + tig],
                                         as[s][r * G_LD + kk + tig + 4], as[s][(r + 8) * G_LD + kk + tig + 4]};
                     #pragma unroll
-                    for (int q = 0; q < 4; ++q) {
-                      ah[m][q] = __float_as_uint(v[q]) & 0xffffe000u;
-                      al[m][q] = __float_as_uint(v[q] - __uint_as_float(ah[m][q]));
-                    }
+                    for (int q = 0; q < 4; ++q) tf32_split(v[q], ah[m][q], al[m][q]);
                   }
                   #pragma unroll
                   for (int n = 0; n < MLP_H / 8; ++n) {
@@ -285,6 +287,183 @@ struct RadialMLPShape: Equatable {
                 }
               }
             }
+
+            // The hidden layers on tensor cores (float32 storage, 3xTF32 products): 128-edge tiles in shared memory
+            // (row stride TC_LD), each warp 32 rows × all columns; weights staged once per block as B[n][k] rows;
+            // blocks loop over tiles.
+            constexpr int TC_ROWS = 128, TC_LD = MLP_H + 4, TC_K0 = (MLP_IN + 7) / 8 * 8, TC_LD0 = TC_K0 + 4;
+
+            // acc = x · B (x: the warp's 32 rows of the tile, `ksteps`·8 deep; B as [n][k] rows of stride ldb, split into
+            // TF32 parts as it is read).
+            template <int NT>
+            __device__ __forceinline__ void tc_tile(float (&acc)[2][NT][4], const float* x, int ksteps, const float* b, int ldb) {
+              const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, gid = lane >> 2, tig = lane & 3;
+              #pragma unroll
+              for (int m = 0; m < 2; ++m)
+                #pragma unroll
+                for (int n = 0; n < NT; ++n)
+                  #pragma unroll
+                  for (int q = 0; q < 4; ++q) acc[m][n][q] = 0.f;
+              for (int kk = 0; kk < 8 * ksteps; kk += 8) {
+                unsigned ah[2][4], al[2][4];
+                #pragma unroll
+                for (int m = 0; m < 2; ++m) {
+                  const int r = warp * 32 + m * 16 + gid;
+                  tf32_split(x[r * TC_LD + kk + tig], ah[m][0], al[m][0]);
+                  tf32_split(x[(r + 8) * TC_LD + kk + tig], ah[m][1], al[m][1]);
+                  tf32_split(x[r * TC_LD + kk + tig + 4], ah[m][2], al[m][2]);
+                  tf32_split(x[(r + 8) * TC_LD + kk + tig + 4], ah[m][3], al[m][3]);
+                }
+                #pragma unroll
+                for (int n = 0; n < NT; ++n) {
+                  const int col = (n * 8 + gid) * ldb + kk + tig;
+                  unsigned h0, l0, h1, l1;
+                  tf32_split(b[col], h0, l0);
+                  tf32_split(b[col + 4], h1, l1);
+                  #pragma unroll
+                  for (int m = 0; m < 2; ++m) {
+                    mlp_mma(acc[m][n], al[m], h0, h1);
+                    mlp_mma(acc[m][n], ah[m], l0, l1);
+                    mlp_mma(acc[m][n], ah[m], h0, h1);
+                  }
+                }
+              }
+            }
+
+            // The warp's accumulators into its tile rows, through `f`.
+            template <int NT, typename F>
+            __device__ __forceinline__ void tc_put(float* tile, const float (&acc)[2][NT][4], F f) {
+              const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, gid = lane >> 2, tig = lane & 3;
+              #pragma unroll
+              for (int m = 0; m < 2; ++m)
+                #pragma unroll
+                for (int n = 0; n < NT; ++n) {
+                  const int r = warp * 32 + m * 16 + gid, c = n * 8 + 2 * tig;
+                  tile[r * TC_LD + c] = f(acc[m][n][0]); tile[r * TC_LD + c + 1] = f(acc[m][n][1]);
+                  tile[(r + 8) * TC_LD + c] = f(acc[m][n][2]); tile[(r + 8) * TC_LD + c + 1] = f(acc[m][n][3]);
+                }
+            }
+
+            struct TCIdentity { __device__ float operator()(float v) const { return v; } };
+            struct TCActivation { __device__ float operator()(float v) const { return \(act)(v); } };
+
+            __device__ __forceinline__ void mlp_forward_tc_body(int edges, const float* __restrict__ x, const float* __restrict__ w,
+                                                                float* const* z, void* out, int mode) {
+              extern __shared__ __align__(16) float smem[];
+              float* tile = smem;
+              float* b0 = tile + TC_ROWS * TC_LD;
+              // B[n][k] = W_k[k][n]: layer 0 padded to TC_K0 inputs with zeros.
+              for (int i = threadIdx.x; i < MLP_H * TC_K0; i += blockDim.x) {
+                const int n = i / TC_K0, k = i % TC_K0;
+                b0[n * TC_LD0 + k] = k < MLP_IN ? w[k * MLP_H + n] : 0.f;
+              }
+              for (int l = 1; l < MLP_D; ++l) {
+                float* b = b0 + MLP_H * TC_LD0 + (l - 1) * MLP_H * TC_LD;
+                const float* wl = w + MLP_IN * MLP_H + (l - 1) * MLP_H * MLP_H;
+                for (int i = threadIdx.x; i < MLP_H * MLP_H; i += blockDim.x) b[(i % MLP_H) * TC_LD + i / MLP_H] = wl[i];
+              }
+              const int tiles = (edges + TC_ROWS - 1) / TC_ROWS;
+              for (int t = blockIdx.x; t < tiles; t += gridDim.x) {
+                const long long row0 = (long long)t * TC_ROWS;
+                const int rows = min(TC_ROWS, int(edges - row0));
+                __syncthreads();
+                for (int i = threadIdx.x; i < TC_ROWS * TC_K0; i += blockDim.x) {
+                  const int r = i / TC_K0, c = i % TC_K0;
+                  tile[r * TC_LD + c] = r < rows && c < MLP_IN ? x[(row0 + r) * MLP_IN + c] : 0.f;
+                }
+                __syncthreads();
+                #pragma unroll 1
+                for (int l = 0; l < MLP_D; ++l) {
+                  float acc[2][MLP_H / 8][4];
+                  if (l == 0) tc_tile<MLP_H / 8>(acc, tile, TC_K0 / 8, b0, TC_LD0);
+                  else tc_tile<MLP_H / 8>(acc, tile, MLP_H / 8, b0 + MLP_H * TC_LD0 + (l - 1) * MLP_H * TC_LD, TC_LD);
+                  __syncwarp();
+                  tc_put<MLP_H / 8>(tile, acc, TCIdentity());
+                  __syncthreads();
+                  for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x)
+                    z[l][row0 * MLP_H + i] = tile[(i / MLP_H) * TC_LD + i % MLP_H];
+                  __syncthreads();
+                  tc_put<MLP_H / 8>(tile, acc, TCActivation());
+                  __syncwarp();
+                }
+                __syncthreads();
+                if (mode == 1) {
+                  for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x)
+                    static_cast<float*>(out)[row0 * MLP_H + i] = tile[(i / MLP_H) * TC_LD + i % MLP_H];
+                } else if (mode == 2) {
+                  float* o = static_cast<float*>(out);
+                  for (int i = threadIdx.x; i < rows * 3 * MLP_H; i += blockDim.x) {
+                    const int r = i / (3 * MLP_H), c = i % (3 * MLP_H);
+                    const float v = tile[r * TC_LD + c % MLP_H];
+                    const float hi = __uint_as_float(tf32_rn(v));
+                    o[row0 * 3 * MLP_H + i] = c < 2 * MLP_H ? hi : v - hi;
+                  }
+                } else if (mode == 3 || mode == 4) {
+                  for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x) {
+                    const float v = tile[(i / MLP_H) * TC_LD + i % MLP_H];
+                    if (mode == 3) swiftmace_store(static_cast<swiftmace_bf16*>(out) + row0 * MLP_H + i, v);
+                    else swiftmace_store(static_cast<swiftmace_fp16*>(out) + row0 * MLP_H + i, v);
+                  }
+                }
+              }
+            }
+
+            __device__ __forceinline__ void mlp_backward_tc_body(int edges, const float* __restrict__ g, const float* __restrict__ w,
+                                                                 const float* const* z, float* __restrict__ gx, int accumulate) {
+              extern __shared__ __align__(16) float smem[];
+              float* tile = smem;
+              float* bh = tile + TC_ROWS * TC_LD;  // B[n = i][k = j] = W_l[i][j] for l ≥ 1, then W_0 (rows ≥ MLP_IN zero)
+              float* b0 = bh + (MLP_D - 1) * MLP_H * TC_LD;
+              for (int l = 1; l < MLP_D; ++l) {
+                const float* wl = w + MLP_IN * MLP_H + (l - 1) * MLP_H * MLP_H;
+                for (int i = threadIdx.x; i < MLP_H * MLP_H; i += blockDim.x)
+                  bh[(l - 1) * MLP_H * TC_LD + (i / MLP_H) * TC_LD + i % MLP_H] = wl[i];
+              }
+              for (int i = threadIdx.x; i < TC_K0 * MLP_H; i += blockDim.x)
+                b0[(i / MLP_H) * TC_LD + i % MLP_H] = i / MLP_H < MLP_IN ? w[i] : 0.f;
+              const int tiles = (edges + TC_ROWS - 1) / TC_ROWS;
+              for (int t = blockIdx.x; t < tiles; t += gridDim.x) {
+                const long long row0 = (long long)t * TC_ROWS;
+                const int rows = min(TC_ROWS, int(edges - row0));
+                __syncthreads();
+                for (int i = threadIdx.x; i < TC_ROWS * MLP_H; i += blockDim.x) {
+                  const int r = i / MLP_H, c = i % MLP_H;
+                  tile[r * TC_LD + c] = r < rows ? g[(row0 + r) * MLP_H + c] : 0.f;
+                }
+                #pragma unroll 1
+                for (int l = MLP_D - 1; l >= 0; --l) {
+                  __syncthreads();
+                  for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x)
+                    tile[(i / MLP_H) * TC_LD + i % MLP_H] *= \(grad)(z[l][row0 * MLP_H + i]);
+                  __syncthreads();
+                  if (l > 0) {
+                    float acc[2][MLP_H / 8][4];
+                    tc_tile<MLP_H / 8>(acc, tile, MLP_H / 8, bh + (l - 1) * MLP_H * TC_LD, TC_LD);
+                    __syncwarp();
+                    tc_put<MLP_H / 8>(tile, acc, TCIdentity());
+                  } else {
+                    float acc[2][TC_K0 / 8][4];
+                    tc_tile<TC_K0 / 8>(acc, tile, MLP_H / 8, b0, TC_LD);
+                    __syncwarp();
+                    tc_put<TC_K0 / 8>(tile, acc, TCIdentity());
+                  }
+                }
+                __syncthreads();
+                for (int i = threadIdx.x; i < rows * MLP_IN; i += blockDim.x) {
+                  const long long o = row0 * MLP_IN + i;
+                  gx[o] = (accumulate ? gx[o] : 0.f) + tile[(i / MLP_IN) * TC_LD + i % MLP_IN];
+                }
+              }
+            }
+
+            extern "C" __global__ void __launch_bounds__(TC_ROWS) mlp_forward_tc_\(activation)(int edges, const float* __restrict__ x,
+                const float* __restrict__ w, \(zOutF), void* out, int mode) {
+              float* const z[MLP_D] = {\(zList)};
+              mlp_forward_tc_body(edges, x, w, z, out, mode); }
+            extern "C" __global__ void __launch_bounds__(TC_ROWS) mlp_backward_tc_\(activation)(int edges, const float* __restrict__ g,
+                const float* __restrict__ w, \(zInF), float* __restrict__ gx, int accumulate) {
+              const float* const z[MLP_D] = {\(zList)};
+              mlp_backward_tc_body(edges, g, w, z, gx, accumulate); }
 
             """
     }
