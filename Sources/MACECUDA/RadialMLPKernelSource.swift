@@ -344,8 +344,48 @@ struct RadialMLPShape: Equatable {
                 }
             }
 
+            // Whole-tile transfers as float4, each thread's loads all issued before it uses them (the loops are
+            // latency-bound otherwise). TC_Q float4 per row; every thread moves TC_Q of them per 128 rows.
+            constexpr int TC_Q = MLP_H / 4;
+            __device__ __forceinline__ void tc_index(int j, int& r, int& c) {
+              const int i = threadIdx.x + j * TC_ROWS; r = i / TC_Q; c = (i % TC_Q) * 4; }
+            __device__ __forceinline__ float4 tc_ld(const float* __restrict__ src, long long row0, int rows, int r, int c) {
+              return r < rows ? __ldg(reinterpret_cast<const float4*>(src + (row0 + r) * MLP_H + c)) : make_float4(0.f, 0.f, 0.f, 0.f); }
+            __device__ __forceinline__ float4& tc_at(float* tile, int r, int c) { return *reinterpret_cast<float4*>(tile + r * TC_LD + c); }
+
+            // tile ← rows row0.. of src [*, MLP_H] (zeros past `rows`).
+            __device__ __forceinline__ void tc_load(float* tile, const float* __restrict__ src, long long row0, int rows) {
+              float4 v[TC_Q];
+              #pragma unroll
+              for (int j = 0; j < TC_Q; ++j) { int r, c; tc_index(j, r, c); v[j] = tc_ld(src, row0, rows, r, c); }
+              #pragma unroll
+              for (int j = 0; j < TC_Q; ++j) { int r, c; tc_index(j, r, c); tc_at(tile, r, c) = v[j]; }
+            }
+
+            // dst rows row0..<row0+rows ← tile.
+            __device__ __forceinline__ void tc_store(const float* tile, float* __restrict__ dst, long long row0, int rows) {
+              #pragma unroll
+              for (int j = 0; j < TC_Q; ++j) {
+                int r, c; tc_index(j, r, c);
+                if (r < rows) *reinterpret_cast<float4*>(dst + (row0 + r) * MLP_H + c) = *reinterpret_cast<const float4*>(tile + r * TC_LD + c);
+              }
+            }
+
             struct TCIdentity { __device__ float operator()(float v) const { return v; } };
-            struct TCActivation { __device__ float operator()(float v) const { return \(act)(v); } };
+
+            // The activation in place on the tile entries this thread's accumulators went to (tc_put's pattern).
+            __device__ __forceinline__ void tc_activate(float* tile) {
+              const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, gid = lane >> 2, tig = lane & 3;
+              #pragma unroll
+              for (int m = 0; m < 2; ++m)
+                #pragma unroll
+                for (int n = 0; n < MLP_H / 8; ++n)
+                  #pragma unroll
+                  for (int h = 0; h < 2; ++h) {
+                    float2& v = *reinterpret_cast<float2*>(tile + (warp * 32 + m * 16 + gid + 8 * h) * TC_LD + n * 8 + 2 * tig);
+                    v.x = \(act)(v.x); v.y = \(act)(v.y);
+                  }
+            }
 
             __device__ __forceinline__ void mlp_forward_tc_body(int edges, const float* __restrict__ x, const float* __restrict__ w,
                                                                 float* const* z, void* out, int mode) {
@@ -367,9 +407,16 @@ struct RadialMLPShape: Equatable {
                 const long long row0 = (long long)t * TC_ROWS;
                 const int rows = min(TC_ROWS, int(edges - row0));
                 __syncthreads();
-                for (int i = threadIdx.x; i < TC_ROWS * TC_K0; i += blockDim.x) {
-                  const int r = i / TC_K0, c = i % TC_K0;
-                  tile[r * TC_LD + c] = r < rows && c < MLP_IN ? x[(row0 + r) * MLP_IN + c] : 0.f;
+                float xv[TC_K0];
+                #pragma unroll
+                for (int j = 0; j < TC_K0; ++j) {
+                  const int i = threadIdx.x + j * TC_ROWS, r = i / TC_K0, c = i % TC_K0;
+                  xv[j] = r < rows && c < MLP_IN ? x[(row0 + r) * MLP_IN + c] : 0.f;
+                }
+                #pragma unroll
+                for (int j = 0; j < TC_K0; ++j) {
+                  const int i = threadIdx.x + j * TC_ROWS;
+                  tile[(i / TC_K0) * TC_LD + i % TC_K0] = xv[j];
                 }
                 __syncthreads();
                 #pragma unroll 1
@@ -380,23 +427,25 @@ struct RadialMLPShape: Equatable {
                   __syncwarp();
                   tc_put<MLP_H / 8>(tile, acc, TCIdentity());
                   __syncthreads();
-                  for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x)
-                    z[l][row0 * MLP_H + i] = tile[(i / MLP_H) * TC_LD + i % MLP_H];
+                  tc_store(tile, z[l], row0, rows);
                   __syncthreads();
-                  tc_put<MLP_H / 8>(tile, acc, TCActivation());
+                  tc_activate(tile);
                   __syncwarp();
                 }
                 __syncthreads();
                 if (mode == 1) {
-                  for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x)
-                    static_cast<float*>(out)[row0 * MLP_H + i] = tile[(i / MLP_H) * TC_LD + i % MLP_H];
+                  tc_store(tile, static_cast<float*>(out), row0, rows);
                 } else if (mode == 2) {
                   float* o = static_cast<float*>(out);
-                  for (int i = threadIdx.x; i < rows * 3 * MLP_H; i += blockDim.x) {
-                    const int r = i / (3 * MLP_H), c = i % (3 * MLP_H);
-                    const float v = tile[r * TC_LD + c % MLP_H];
-                    const float hi = __uint_as_float(tf32_rn(v));
-                    o[row0 * 3 * MLP_H + i] = c < 2 * MLP_H ? hi : v - hi;
+                  #pragma unroll 2
+                  for (int j = 0; j < 3 * TC_Q; ++j) {
+                    const int i = threadIdx.x + j * TC_ROWS, r = i / (3 * TC_Q), q = i % (3 * TC_Q);
+                    if (r >= rows) continue;
+                    const float4 v = tc_at(tile, r, (q % TC_Q) * 4);
+                    const float4 hi = make_float4(__uint_as_float(tf32_rn(v.x)), __uint_as_float(tf32_rn(v.y)),
+                                                  __uint_as_float(tf32_rn(v.z)), __uint_as_float(tf32_rn(v.w)));
+                    *reinterpret_cast<float4*>(o + (row0 + r) * 3 * MLP_H + q * 4) =
+                        q < 2 * TC_Q ? hi : make_float4(v.x - hi.x, v.y - hi.y, v.z - hi.z, v.w - hi.w);
                   }
                 } else if (mode == 3 || mode == 4) {
                   for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x) {
@@ -426,15 +475,19 @@ struct RadialMLPShape: Equatable {
                 const long long row0 = (long long)t * TC_ROWS;
                 const int rows = min(TC_ROWS, int(edges - row0));
                 __syncthreads();
-                for (int i = threadIdx.x; i < TC_ROWS * MLP_H; i += blockDim.x) {
-                  const int r = i / MLP_H, c = i % MLP_H;
-                  tile[r * TC_LD + c] = r < rows ? g[(row0 + r) * MLP_H + c] : 0.f;
-                }
+                tc_load(tile, g, row0, rows);
                 #pragma unroll 1
                 for (int l = MLP_D - 1; l >= 0; --l) {
+                  float4 v[TC_Q];
+                  #pragma unroll
+                  for (int j = 0; j < TC_Q; ++j) { int r, c; tc_index(j, r, c); v[j] = tc_ld(z[l], row0, rows, r, c); }
                   __syncthreads();
-                  for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x)
-                    tile[(i / MLP_H) * TC_LD + i % MLP_H] *= \(grad)(z[l][row0 * MLP_H + i]);
+                  #pragma unroll
+                  for (int j = 0; j < TC_Q; ++j) {
+                    int r, c; tc_index(j, r, c);
+                    float4& t = tc_at(tile, r, c);
+                    t.x *= \(grad)(v[j].x); t.y *= \(grad)(v[j].y); t.z *= \(grad)(v[j].z); t.w *= \(grad)(v[j].w);
+                  }
                   __syncthreads();
                   if (l > 0) {
                     float acc[2][MLP_H / 8][4];
@@ -449,18 +502,26 @@ struct RadialMLPShape: Equatable {
                   }
                 }
                 __syncthreads();
-                for (int i = threadIdx.x; i < rows * MLP_IN; i += blockDim.x) {
-                  const long long o = row0 * MLP_IN + i;
-                  gx[o] = (accumulate ? gx[o] : 0.f) + tile[(i / MLP_IN) * TC_LD + i % MLP_IN];
+                constexpr int NX = (TC_ROWS * MLP_IN + TC_ROWS - 1) / TC_ROWS;
+                float old[NX];
+                #pragma unroll
+                for (int j = 0; j < NX; ++j) {
+                  const int i = threadIdx.x + j * TC_ROWS;
+                  old[j] = accumulate && i < rows * MLP_IN ? gx[row0 * MLP_IN + i] : 0.f;
+                }
+                #pragma unroll
+                for (int j = 0; j < NX; ++j) {
+                  const int i = threadIdx.x + j * TC_ROWS;
+                  if (i < rows * MLP_IN) gx[row0 * MLP_IN + i] = old[j] + tile[(i / MLP_IN) * TC_LD + i % MLP_IN];
                 }
               }
             }
 
-            extern "C" __global__ void __launch_bounds__(TC_ROWS) mlp_forward_tc_\(activation)(int edges, const float* __restrict__ x,
+            extern "C" __global__ void __launch_bounds__(TC_ROWS, 3) mlp_forward_tc_\(activation)(int edges, const float* __restrict__ x,
                 const float* __restrict__ w, \(zOutF), void* out, int mode) {
               float* const z[MLP_D] = {\(zList)};
               mlp_forward_tc_body(edges, x, w, z, out, mode); }
-            extern "C" __global__ void __launch_bounds__(TC_ROWS) mlp_backward_tc_\(activation)(int edges, const float* __restrict__ g,
+            extern "C" __global__ void __launch_bounds__(TC_ROWS, 3) mlp_backward_tc_\(activation)(int edges, const float* __restrict__ g,
                 const float* __restrict__ w, \(zInF), float* __restrict__ gx, int accumulate) {
               const float* const z[MLP_D] = {\(zList)};
               mlp_backward_tc_body(edges, g, w, z, gx, accumulate); }
