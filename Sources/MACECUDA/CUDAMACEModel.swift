@@ -109,7 +109,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
             source: ModelKernelSource(
                 maxEll: description.maxEll, besselCount: description.besselWeights.count,
                 envelopeExponent: description.envelopeExponent, mlp: fusedShape),
-            scalar: scalar)
+            scalar: scalar, singleTF32MLP: precision.halfStorage != nil)
         elementCount = description.numElements
         radialParameters = ModelKernels.Radial(
             besselWeights: try runner.upload(description.besselWeights), prefactor: description.besselPrefactor,

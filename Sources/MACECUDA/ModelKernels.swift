@@ -9,15 +9,24 @@ struct ModelKernels {
     let module: CUDAModule
     let scalar: KernelScalar
     let source: ModelKernelSource
+    /// The float32 fused radial-MLP kernels: `tc` (3xTF32, float32-class error) or `tc1` (one TF32 product, for the
+    /// 16-bit policies, whose last radial layer rounds its input to 16 bits anyway).
+    let tensorCoreVariant: String
 
-    init(context: CUDAContext, cache: KernelCache, source: ModelKernelSource, scalar: KernelScalar) throws {
+    init(
+        context: CUDAContext, cache: KernelCache, source: ModelKernelSource, scalar: KernelScalar,
+        singleTF32MLP: Bool = false
+    ) throws {
         module = try context.loadModule(KernelSource(name: "mace_model.cu", code: source.code), cache: cache)
         self.scalar = scalar
         self.source = source
+        tensorCoreVariant = singleTF32MLP ? "tc1" : "tc"
         if let shape = source.mlp, scalar == .float32 {
             let bytes = shape.tensorCoreSharedBytes
-            try module.kernel(named: "mlp_forward_tc_" + shape.activation).setMaxDynamicSharedMemory(bytes: bytes.forward)
-            try module.kernel(named: "mlp_backward_tc_" + shape.activation).setMaxDynamicSharedMemory(bytes: bytes.backward)
+            try module.kernel(named: "mlp_forward_\(tensorCoreVariant)_" + shape.activation)
+                .setMaxDynamicSharedMemory(bytes: bytes.forward)
+            try module.kernel(named: "mlp_backward_\(tensorCoreVariant)_" + shape.activation)
+                .setMaxDynamicSharedMemory(bytes: bytes.backward)
         }
     }
 
@@ -127,7 +136,7 @@ struct ModelKernels {
             + [.pointer(out), .int32(mode.rawValue)]
         if scalar == .float32 {
             return try launchTensorCore(
-                "mlp_forward_tc_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.forward,
+                "mlp_forward_\(tensorCoreVariant)_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.forward,
                 arguments, stream)
         }
         let rows = 512 / scalar.byteSize
@@ -158,7 +167,7 @@ struct ModelKernels {
             + [.buffer(gx), .int32(accumulate ? 1 : 0)]
         if scalar == .float32 {
             return try launchTensorCore(
-                "mlp_backward_tc_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.backward,
+                "mlp_backward_\(tensorCoreVariant)_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.backward,
                 arguments, stream)
         }
         let rows = 512 / scalar.byteSize

@@ -53,7 +53,8 @@ struct RadialMLPShape: Equatable {
     /// - `mlp_backward_<act>_f64(edges, g T[E,width], w, z_0 … z_{depth−1}, gx T[E,inputs], accumulate)`:
     ///   from `g` = d/d(last hidden activation), `gx (+)= d/dx`.
     /// - `mlp_forward_tc_<act>`, `mlp_backward_tc_<act>`: the same for float32 on tensor cores (3xTF32 products,
-    ///   128 threads, ``tensorCoreSharedBytes`` of dynamic shared memory, blocks looping over 128-edge tiles).
+    ///   128 threads, ``tensorCoreSharedBytes`` of dynamic shared memory, blocks looping over 128-edge tiles);
+    ///   `mlp_{forward,backward}_tc1_<act>` with one TF32 product (the 16-bit policies).
     /// - `mlp_grad_3xtf32(rows, k, a f32[rows,k], b f32[2,width,k], c f32[rows,width])`: `c = a · (b_hi + b_lo)ᵀ`
     ///   with `b` the last layer's weight `[width, k]` pre-split into TF32 parts and `a` split in registers,
     ///   three TF32 products (`a_lo·b_hi + a_hi·b_lo + a_hi·b_hi`) per k step: float32-class error.
@@ -250,6 +251,16 @@ struct RadialMLPShape: Equatable {
                 else asm volatile("cp.async.commit_group;\\n" ::);
                 asm volatile("cp.async.wait_group 1;\\n" ::);
                 __syncthreads();
+                // This chunk's products in fresh accumulators, then added to the running sums with IEEE rounding:
+                // the tensor cores' fp32 accumulation truncates, which over a depth of ~1000 drifts (6.9e-6 force
+                // error on water_gpu_128 when accumulated in the mma alone).
+                float p[2][MLP_H / 8][4];
+                #pragma unroll
+                for (int m = 0; m < 2; ++m)
+                  #pragma unroll
+                  for (int n = 0; n < MLP_H / 8; ++n)
+                    #pragma unroll
+                    for (int q = 0; q < 4; ++q) p[m][n][q] = 0.f;
                 #pragma unroll
                 for (int kk = 0; kk < G_BK; kk += 8) {
                   unsigned ah[2][4], al[2][4];
@@ -268,12 +279,18 @@ struct RadialMLPShape: Equatable {
                     const unsigned l0 = __float_as_uint(bl[s][col]), l1 = __float_as_uint(bl[s][col + 4]);
                     #pragma unroll
                     for (int m = 0; m < 2; ++m) {
-                      mlp_mma(acc[m][n], al[m], h0, h1);
-                      mlp_mma(acc[m][n], ah[m], l0, l1);
-                      mlp_mma(acc[m][n], ah[m], h0, h1);
+                      mlp_mma(p[m][n], al[m], h0, h1);
+                      mlp_mma(p[m][n], ah[m], l0, l1);
+                      mlp_mma(p[m][n], ah[m], h0, h1);
                     }
                   }
                 }
+                #pragma unroll
+                for (int m = 0; m < 2; ++m)
+                  #pragma unroll
+                  for (int n = 0; n < MLP_H / 8; ++n)
+                    #pragma unroll
+                    for (int q = 0; q < 4; ++q) acc[m][n][q] += p[m][n][q];
                 __syncthreads();
               }
               #pragma unroll
@@ -294,8 +311,8 @@ struct RadialMLPShape: Equatable {
             constexpr int TC_ROWS = 128, TC_LD = MLP_H + 4, TC_K0 = (MLP_IN + 7) / 8 * 8, TC_LD0 = TC_K0 + 4;
 
             // acc = x · B (x: the warp's 32 rows of the tile, `ksteps`·8 deep; B as [n][k] rows of stride ldb, split into
-            // TF32 parts as it is read).
-            template <int NT>
+            // TF32 parts as it is read): 3xTF32 products, or one TF32 product when !THREE (the 16-bit policies).
+            template <bool THREE, int NT>
             __device__ __forceinline__ void tc_tile(float (&acc)[2][NT][4], const float* x, int ksteps, const float* b, int ldb) {
               const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, gid = lane >> 2, tig = lane & 3;
               #pragma unroll
@@ -322,8 +339,10 @@ struct RadialMLPShape: Equatable {
                   tf32_split(b[col + 4], h1, l1);
                   #pragma unroll
                   for (int m = 0; m < 2; ++m) {
-                    mlp_mma(acc[m][n], al[m], h0, h1);
-                    mlp_mma(acc[m][n], ah[m], l0, l1);
+                    if (THREE) {
+                      mlp_mma(acc[m][n], al[m], h0, h1);
+                      mlp_mma(acc[m][n], ah[m], l0, l1);
+                    }
                     mlp_mma(acc[m][n], ah[m], h0, h1);
                   }
                 }
@@ -387,6 +406,7 @@ struct RadialMLPShape: Equatable {
                   }
             }
 
+            template <bool THREE>
             __device__ __forceinline__ void mlp_forward_tc_body(int edges, const float* __restrict__ x, const float* __restrict__ w,
                                                                 float* const* z, void* out, int mode) {
               extern __shared__ __align__(16) float smem[];
@@ -422,8 +442,8 @@ struct RadialMLPShape: Equatable {
                 #pragma unroll 1
                 for (int l = 0; l < MLP_D; ++l) {
                   float acc[2][MLP_H / 8][4];
-                  if (l == 0) tc_tile<MLP_H / 8>(acc, tile, TC_K0 / 8, b0, TC_LD0);
-                  else tc_tile<MLP_H / 8>(acc, tile, MLP_H / 8, b0 + MLP_H * TC_LD0 + (l - 1) * MLP_H * TC_LD, TC_LD);
+                  if (l == 0) tc_tile<THREE, MLP_H / 8>(acc, tile, TC_K0 / 8, b0, TC_LD0);
+                  else tc_tile<THREE, MLP_H / 8>(acc, tile, MLP_H / 8, b0 + MLP_H * TC_LD0 + (l - 1) * MLP_H * TC_LD, TC_LD);
                   __syncwarp();
                   tc_put<MLP_H / 8>(tile, acc, TCIdentity());
                   __syncthreads();
@@ -457,6 +477,7 @@ struct RadialMLPShape: Equatable {
               }
             }
 
+            template <bool THREE>
             __device__ __forceinline__ void mlp_backward_tc_body(int edges, const float* __restrict__ g, const float* __restrict__ w,
                                                                  const float* const* z, float* __restrict__ gx, int accumulate) {
               extern __shared__ __align__(16) float smem[];
@@ -491,12 +512,12 @@ struct RadialMLPShape: Equatable {
                   __syncthreads();
                   if (l > 0) {
                     float acc[2][MLP_H / 8][4];
-                    tc_tile<MLP_H / 8>(acc, tile, MLP_H / 8, bh + (l - 1) * MLP_H * TC_LD, TC_LD);
+                    tc_tile<THREE, MLP_H / 8>(acc, tile, MLP_H / 8, bh + (l - 1) * MLP_H * TC_LD, TC_LD);
                     __syncwarp();
                     tc_put<MLP_H / 8>(tile, acc, TCIdentity());
                   } else {
                     float acc[2][TC_K0 / 8][4];
-                    tc_tile<TC_K0 / 8>(acc, tile, MLP_H / 8, b0, TC_LD);
+                    tc_tile<THREE, TC_K0 / 8>(acc, tile, MLP_H / 8, b0, TC_LD);
                     __syncwarp();
                     tc_put<TC_K0 / 8>(tile, acc, TCIdentity());
                   }
@@ -517,14 +538,17 @@ struct RadialMLPShape: Equatable {
               }
             }
 
-            extern "C" __global__ void __launch_bounds__(TC_ROWS, 3) mlp_forward_tc_\(activation)(int edges, const float* __restrict__ x,
-                const float* __restrict__ w, \(zOutF), void* out, int mode) {
-              float* const z[MLP_D] = {\(zList)};
-              mlp_forward_tc_body(edges, x, w, z, out, mode); }
-            extern "C" __global__ void __launch_bounds__(TC_ROWS, 3) mlp_backward_tc_\(activation)(int edges, const float* __restrict__ g,
-                const float* __restrict__ w, \(zInF), float* __restrict__ gx, int accumulate) {
-              const float* const z[MLP_D] = {\(zList)};
-              mlp_backward_tc_body(edges, g, w, z, gx, accumulate); }
+            #define SWIFTMACE_MLP_TC(THREE, NAME) \\
+            extern "C" __global__ void __launch_bounds__(TC_ROWS, 3) mlp_forward_##NAME##_\(activation)(int edges, \\
+                const float* __restrict__ x, const float* __restrict__ w, \(zOutF), void* out, int mode) { \\
+              float* const z[MLP_D] = {\(zList)}; \\
+              mlp_forward_tc_body<THREE>(edges, x, w, z, out, mode); } \\
+            extern "C" __global__ void __launch_bounds__(TC_ROWS, 3) mlp_backward_##NAME##_\(activation)(int edges, \\
+                const float* __restrict__ g, const float* __restrict__ w, \(zInF), float* __restrict__ gx, int accumulate) { \\
+              const float* const z[MLP_D] = {\(zList)}; \\
+              mlp_backward_tc_body<THREE>(edges, g, w, z, gx, accumulate); }
+            SWIFTMACE_MLP_TC(true, tc)
+            SWIFTMACE_MLP_TC(false, tc1)
 
             """
     }

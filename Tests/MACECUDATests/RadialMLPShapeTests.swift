@@ -24,7 +24,8 @@ import Testing
         #expect(code.contains("mlp_forward_silu_##SUFFIX") && code.contains("mlp_backward_silu_##SUFFIX"))
         #expect(code.contains("T* __restrict__ z2, void* out, int mode"), "one pre-activation pointer per hidden layer")
         #expect(code.contains("extern \"C\" __global__ void __launch_bounds__(128) mlp_grad_3xtf32"))
-        #expect(code.contains("mlp_forward_tc_silu(") && code.contains("mlp_backward_tc_silu("))
+        #expect(code.contains("mlp_forward_##NAME##_silu(") && code.contains("mlp_backward_##NAME##_silu("))
+        #expect(code.contains("SWIFTMACE_MLP_TC(true, tc)") && code.contains("SWIFTMACE_MLP_TC(false, tc1)"))
         #expect(shape.tensorCoreSharedBytes == (4 * (128 * 68 + 64 * 12 + 2 * 64 * 68), 4 * (128 * 68 + 2 * 64 * 68 + 8 * 68)))
         let source = ModelKernelSource(maxEll: 3, besselCount: 8, envelopeExponent: 5, mlp: shape).code
         #expect(source.contains("mlp_grad_3xtf32") && source.hasPrefix("// SwiftMACE model kernels"))
