@@ -37,21 +37,19 @@ extension CUDAMACEModel {
 
     /// The last radial layer's GEMM from its input `x` into `edgeWeights[t]`.
     private func lastRadialForward(_ last: DeviceRadialLayer, x: DeviceBuffer, _ t: Int, _ w: Workspace) throws {
-        let e = w.edges
-        let c = GEMMOperand(address: w.edgeWeights[t].address, leadingDimension: last.outputs)
+        let (e, n, k) = (w.edges, last.outputs, last.inputs)
+        let c = GEMMOperand(address: w.edgeWeights[t].address, leadingDimension: n)
+        let (input, weight) = (
+            GEMMOperand(address: x.address, leadingDimension: k), GEMMOperand(address: last.weight.address, leadingDimension: n)
+        )
         if runner.half != nil {
-            try runner.halfGEMM(
-                m: e, n: last.outputs, k: last.inputs, a: GEMMOperand(address: x.address, leadingDimension: last.inputs),
-                b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs), c: c, halfOutput: true)
+            try runner.halfGEMM(m: e, n: n, k: k, a: input, b: weight, c: c, halfOutput: true)
         } else if let split = last.splitWeight {
             try runner.gemm(
-                m: e, n: last.outputs, k: 3 * last.inputs,
-                a: GEMMOperand(address: x.address, leadingDimension: 3 * last.inputs),
-                b: GEMMOperand(address: split.address, leadingDimension: last.outputs), c: c, tf32: true)
+                m: e, n: n, k: 3 * k, a: GEMMOperand(address: x.address, leadingDimension: 3 * k),
+                b: GEMMOperand(address: split.address, leadingDimension: n), c: c, tf32: true)
         } else {
-            try runner.gemm(
-                m: e, n: last.outputs, k: last.inputs, a: GEMMOperand(address: x.address, leadingDimension: last.inputs),
-                b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs), c: c)
+            try runner.gemm(m: e, n: n, k: k, a: input, b: weight, c: c)
         }
     }
 
@@ -68,10 +66,11 @@ extension CUDAMACEModel {
             GEMMOperand(address: last.weight.address, leadingDimension: last.outputs),
             GEMMOperand(address: c, leadingDimension: last.inputs)
         )
+        let (n, k) = (last.inputs, last.outputs)
         if runner.half != nil {
-            try runner.halfGEMM(m: rows, n: last.inputs, k: last.outputs, a: gradient, b: weight, transposeB: true, c: target)
+            try runner.halfGEMM(m: rows, n: n, k: k, a: gradient, b: weight, transposeB: true, c: target)
         } else {
-            try runner.gemm(m: rows, n: last.inputs, k: last.outputs, a: gradient, b: weight, transposeB: true, c: target)
+            try runner.gemm(m: rows, n: n, k: k, a: gradient, b: weight, transposeB: true, c: target)
         }
     }
 

@@ -86,7 +86,8 @@ extension DeviceLayer {
         hiddenWeights = fusedMLP ? try runner.upload(hidden) : nil
         lastWeightSplit = try interaction.radialMLP.last.flatMap { last in
             guard fusedMLP, runner.precision == .float32, last.outputs % 4 == 0 else { return nil }
-            return try runner.upload(Array(Self.split3(last.weight.map { $0 * last.scale }).prefix(2 * last.weight.count)))
+            let split = Self.split3(last.weight.map { $0 * last.scale })
+            return try runner.upload(Array(split.prefix(2 * last.weight.count)))
         }
         conv = try ConvolutionKernels(
             context: runner.context, cache: cache, descriptor: interaction.conv, weightStorage: runner.half)
