@@ -82,6 +82,11 @@ extension CUDAMACEModel {
                 dmid: row(w.midGradient, chunk.rows.lowerBound, width: layer.midWidth),
                 dweight: w.weightGradient.address, dx2: row(w.layerSHGradient, p0, width: shCount), scalar: scalar,
                 stream: stream)
+            if layer.lastWeightSplit != nil {
+                try lastRadialInputGradient(
+                    layer: layer, rows: rows, a: w.weightGradient.address, c: row(target, p0, width: last.inputs))
+                continue
+            }
             try runner.gemm(
                 m: rows, n: last.inputs, k: last.outputs,
                 a: GEMMOperand(address: w.weightGradient.address, leadingDimension: last.outputs),

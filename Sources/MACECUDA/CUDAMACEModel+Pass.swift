@@ -51,7 +51,7 @@ extension CUDAMACEModel {
             }
         }
         try timer.measure("linear_up") { try layer.linearUp.forward(input, w.up[t], rows: n, accumulate: false, run) }
-        try timer.measure("radial MLP") { try radialForward(layer: layer, index: t, w) }
+        try radialForward(layer: layer, index: t, w, timer: timer, stage: "radial MLP")
         try timer.measure("conv_tp forward") {
             if w.chunked {
                 try chunkedConvForward(layer: layer, index: t, w)
@@ -81,7 +81,18 @@ extension CUDAMACEModel {
 
     /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
     /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations.
-    private func radialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+    /// Through the fused kernels where the model has them (``RadialMLPShape``; the last layer's GEMM timed as
+    /// `stage + " last layer"`), else GEMMs and activation kernels, timed as `stage`.
+    private func radialForward(
+        layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
+    ) throws {
+        if layer.hiddenWeights != nil {
+            return try fusedRadialForward(layer: layer, index: t, w, timer: timer, stage: stage)
+        }
+        try timer.measure(stage) { try gemmRadialForward(layer: layer, index: t, w) }
+    }
+
+    private func gemmRadialForward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
         if let half = runner.half, let x = w.halfEdgeInput {
             return try halfRadialForward(layer: layer, index: t, w, half: half, x: x)
         }
@@ -182,7 +193,7 @@ extension CUDAMACEModel {
             try timer.measure(dense) { try nodeBackward(layer: layer, index: t, w) }
             if w.chunked && t < layers.count - 1 {
                 // The shared pre-activations hold the last layer's: recompute this layer's hidden MLP.
-                try timer.measure(prefix + "radial MLP") { try radialForward(layer: layer, index: t, w) }
+                try radialForward(layer: layer, index: t, w, timer: timer, stage: prefix + "radial MLP")
             }
             try timer.measure(prefix + "conv_tp dR, dSH") {
                 if w.chunked {
@@ -210,7 +221,7 @@ extension CUDAMACEModel {
                         w.upGradient, w.featureGradients[t - 1], rows: w.nodes, accumulate: true, modelRun(w))
                 }
             }
-            try timer.measure(prefix + "radial MLP") { try radialBackward(layer: layer, index: t, w) }
+            try radialBackward(layer: layer, index: t, w, timer: timer, stage: prefix + "radial MLP")
         }
         try timer.measure(prefix + "radial basis + SH, forces") {
             try kernels.edgeEmbeddingBackward(
@@ -276,7 +287,16 @@ extension CUDAMACEModel {
 
     /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`. With
     /// edge chunks the last layer's step was done per chunk; this continues from its result.
-    private func radialBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
+    private func radialBackward(
+        layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
+    ) throws {
+        if layer.hiddenWeights != nil {
+            return try fusedRadialBackward(layer: layer, index: t, w, timer: timer, stage: stage)
+        }
+        try timer.measure(stage) { try gemmRadialBackward(layer: layer, index: t, w) }
+    }
+
+    private func gemmRadialBackward(layer: DeviceLayer, index t: Int, _ w: Workspace) throws {
         if let half = runner.half, let x = w.halfEdgeInput {
             return try halfRadialBackward(layer: layer, index: t, w, half: half, x: x)
         }
@@ -298,7 +318,7 @@ extension CUDAMACEModel {
         }
     }
 
-    /// ``radialBackward(layer:index:_:)`` under a 16-bit policy: from the 16-bit `weightGradient` (written by the
+    /// ``gemmRadialBackward(layer:index:_:)`` under a 16-bit policy: from the 16-bit `weightGradient` (written by the
     /// conv backward), each hidden layer's gradient times the activation derivative rounded into `x`, GEMMs with
     /// 16-bit operands and float32 outputs.
     private func halfRadialBackward(

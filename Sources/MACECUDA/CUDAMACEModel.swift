@@ -98,12 +98,18 @@ public final class CUDAMACEModel: @unchecked Sendable {
             context: context, cublas: try CuBLAS(context: context), stream: stream, precision: precision)
         self.runner = runner
         let cache = try KernelCache(context: context)
+        // The fused radial-MLP kernels replace the hidden layers' GEMMs and activations except under tf32 (whose
+        // point is TF32 GEMMs everywhere).
+        let shape = RadialMLPShape(description.interactions.map { interaction in
+            interaction.radialMLP.map { (inputs: $0.inputs, outputs: $0.outputs, activation: $0.activation) }
+        })
+        let fusedShape = precision == .tf32 || shape?.inputs != description.besselWeights.count ? nil : shape
         kernels = try ModelKernels(
             context: context, cache: cache,
             source: ModelKernelSource(
                 maxEll: description.maxEll, besselCount: description.besselWeights.count,
-                envelopeExponent: description.envelopeExponent),
-            scalar: scalar)
+                envelopeExponent: description.envelopeExponent, mlp: fusedShape),
+            scalar: scalar, singleTF32MLP: precision.halfStorage != nil)
         elementCount = description.numElements
         radialParameters = ModelKernels.Radial(
             besselWeights: try runner.upload(description.besselWeights), prefactor: description.besselPrefactor,
@@ -112,7 +118,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
         layers = try zip(description.interactions, description.products).enumerated().map { index, pair in
             try DeviceLayer(
                 interaction: pair.0, product: pair.1, elementCount: description.numElements, index: index,
-                runner: runner, cache: cache)
+                runner: runner, cache: cache, fusedMLP: fusedShape != nil)
         }
         readouts = try description.readouts.enumerated().map { index, readout in
             guard (0..<description.interactions.count).contains(readout.featureLayer) else {

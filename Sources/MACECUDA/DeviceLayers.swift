@@ -35,6 +35,11 @@ struct DeviceLayer {
     /// The contraction's coefficient table `[n_el, slots, C]`.
     let coefficients: DeviceBuffer
     let productLinear: DeviceLinear
+    /// Fused radial MLP (``RadialMLPShape``): the hidden layers' weights concatenated, in the scalar type.
+    let hiddenWeights: DeviceBuffer?
+    /// Fused radial MLP under float32: the last layer's weight `[h, weight_numel]` as `[W_hi; W_lo]` (TF32 parts)
+    /// for the backward's 3xTF32 GEMM `dW · Wᵀ`.
+    let lastWeightSplit: DeviceBuffer?
 
     var inputWidth: Int { linearUp.inputWidth }
     var upWidth: Int { linearUp.outputWidth }
@@ -55,7 +60,7 @@ struct DeviceReadout {
 extension DeviceLayer {
     init(
         interaction: InteractionLayer, product: ProductLayer, elementCount: Int, index: Int, runner: GEMMRunner,
-        cache: KernelCache
+        cache: KernelCache, fusedMLP: Bool
     ) throws {
         let splitLastRadialLayer = runner.precision.splitsLastRadialLayer
         residual = interaction.residual
@@ -76,6 +81,13 @@ extension DeviceLayer {
                 inputs: layer.inputs, outputs: layer.outputs, weight: try runner.uploadWeights(scaled),
                 activation: layer.activation, activationScale: last ? layer.activationScale : 1,
                 splitWeight: splitLastRadialLayer && last && k > 0 ? try runner.upload(Self.split3(scaled)) : nil)
+        }
+        let hidden = interaction.radialMLP.dropLast().flatMap { layer in layer.weight.map { $0 * layer.scale } }
+        hiddenWeights = fusedMLP ? try runner.upload(hidden) : nil
+        lastWeightSplit = try interaction.radialMLP.last.flatMap { last in
+            guard fusedMLP, runner.precision == .float32, last.outputs % 4 == 0 else { return nil }
+            let split = Self.split3(last.weight.map { $0 * last.scale })
+            return try runner.upload(Array(split.prefix(2 * last.weight.count)))
         }
         conv = try ConvolutionKernels(
             context: runner.context, cache: cache, descriptor: interaction.conv, weightStorage: runner.half)

@@ -27,10 +27,13 @@ import Foundation
 /// - `fill(n, x, value)`, `add(n, y, x)`: `y += x`.
 /// - `forces(N, receiver_offsets, sender_offsets, sender_edge_ids, gv, forces)` (float64 only): `F_i = −(Σ_{e→i}
 ///   gv_e − Σ_{i→e} gv_e)`, edges sorted by receiver so a receiver's edges are `receiver_offsets[i]..<[i+1]`.
+/// - With ``mlp``: the fused radial-MLP kernels (``RadialMLPShape/code``).
 struct ModelKernelSource {
     let maxEll: Int
     let besselCount: Int
     let envelopeExponent: Int
+    /// The fused radial-MLP kernels' shape (``RadialMLPShape``), nil where they are not used.
+    var mlp: RadialMLPShape? = nil
 
     static let threads = 256
 
@@ -286,7 +289,7 @@ struct ModelKernelSource {
               forces[3 * i] = fx; forces[3 * i + 1] = fy; forces[3 * i + 2] = fz;
             }
 
-            """
+            """ + (mlp?.code ?? "")
     }
 
     /// The exact C99 hexadecimal literal of `value` (so float64 constants reach the kernel unrounded).

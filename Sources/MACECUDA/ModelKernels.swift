@@ -9,11 +9,25 @@ struct ModelKernels {
     let module: CUDAModule
     let scalar: KernelScalar
     let source: ModelKernelSource
+    /// The float32 fused radial-MLP kernels: `tc` (3xTF32, float32-class error) or `tc1` (one TF32 product, for the
+    /// 16-bit policies, whose last radial layer rounds its input to 16 bits anyway).
+    let tensorCoreVariant: String
 
-    init(context: CUDAContext, cache: KernelCache, source: ModelKernelSource, scalar: KernelScalar) throws {
+    init(
+        context: CUDAContext, cache: KernelCache, source: ModelKernelSource, scalar: KernelScalar,
+        singleTF32MLP: Bool = false
+    ) throws {
         module = try context.loadModule(KernelSource(name: "mace_model.cu", code: source.code), cache: cache)
         self.scalar = scalar
         self.source = source
+        tensorCoreVariant = singleTF32MLP ? "tc1" : "tc"
+        if let shape = source.mlp, scalar == .float32 {
+            let bytes = shape.tensorCoreSharedBytes
+            try module.kernel(named: "mlp_forward_\(tensorCoreVariant)_" + shape.activation)
+                .setMaxDynamicSharedMemory(bytes: bytes.forward)
+            try module.kernel(named: "mlp_backward_\(tensorCoreVariant)_" + shape.activation)
+                .setMaxDynamicSharedMemory(bytes: bytes.backward)
+        }
     }
 
     private func value(_ x: Double) -> KernelArgument { scalar == .float32 ? .float32(Float(x)) : .float64(x) }
@@ -104,6 +118,70 @@ struct ModelKernels {
         try launch(
             "act_backward_" + name, count: count, [.int64(Int64(count)), .buffer(z), .buffer(gradient), value(scale)],
             stream)
+    }
+
+    /// Where the fused radial MLP's forward writes the last hidden activation (`mode` of `mlp_forward_*`).
+    enum MLPOutput: Int32 {
+        case none = 0, plain, split3xTF32, bfloat16, float16
+    }
+
+    /// The fused hidden radial MLP forward (``RadialMLPShape``): pre-activations into `z` (one address per hidden
+    /// layer, `[edges, width]` each), the last hidden activation into `out` as `mode` says.
+    func mlpForward(
+        edges: Int, x: DeviceBuffer, weights: DeviceBuffer, z: [UInt64], out: UInt64, mode: MLPOutput,
+        stream: CUDAStream
+    ) throws {
+        guard let shape = source.mlp, edges > 0 else { return }
+        let arguments: [KernelArgument] = [.int32(Int32(edges)), .buffer(x), .buffer(weights)] + z.map { .pointer($0) }
+            + [.pointer(out), .int32(mode.rawValue)]
+        if scalar == .float32 {
+            return try launchTensorCore(
+                "mlp_forward_\(tensorCoreVariant)_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.forward,
+                arguments, stream)
+        }
+        let rows = 512 / scalar.byteSize
+        try module.kernel(named: "mlp_forward_\(shape.activation)_" + scalar.suffix).launch(
+            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream, arguments: arguments)
+    }
+
+    /// A float32 tensor-core MLP kernel: 128 threads, blocks looping over 128-edge tiles, as many blocks as fit on
+    /// the device at once (by shared memory).
+    private func launchTensorCore(
+        _ name: String, edges: Int, shared: Int, _ arguments: [KernelArgument], _ stream: CUDAStream
+    ) throws {
+        let device = module.context.device
+        let perSM = max(1, (device.maxSharedMemoryPerBlockOptin + 1024) / (shared + 1024))
+        let blocks = min((edges + 127) / 128, perSM * device.multiprocessorCount)
+        try module.kernel(named: name).launch(
+            grid: (blocks, 1, 1), block: (128, 1, 1), sharedMemoryBytes: shared, stream: stream, arguments: arguments)
+    }
+
+    /// The fused hidden radial MLP backward: from `g` (d/d last hidden activation, `[edges, width]`) and the kept
+    /// pre-activations, `gx (+)= d/d(MLP input)`.
+    func mlpBackward(
+        edges: Int, g: UInt64, weights: DeviceBuffer, z: [UInt64], gx: DeviceBuffer, accumulate: Bool,
+        stream: CUDAStream
+    ) throws {
+        guard let shape = source.mlp, edges > 0 else { return }
+        let arguments: [KernelArgument] = [.int32(Int32(edges)), .pointer(g), .buffer(weights)] + z.map { .pointer($0) }
+            + [.buffer(gx), .int32(accumulate ? 1 : 0)]
+        if scalar == .float32 {
+            return try launchTensorCore(
+                "mlp_backward_\(tensorCoreVariant)_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.backward,
+                arguments, stream)
+        }
+        let rows = 512 / scalar.byteSize
+        try module.kernel(named: "mlp_backward_\(shape.activation)_" + scalar.suffix).launch(
+            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream, arguments: arguments)
+    }
+
+    /// `c = a · Wᵀ` in 3xTF32 (float32): `a` `[rows, k]`, `split` the last layer's `[W_hi; W_lo]` (`[2, width, k]`),
+    /// `c` `[rows, width]`; every address 16-byte aligned, `k` a multiple of 4.
+    func mlpGradient3xTF32(rows: Int, k: Int, a: UInt64, split: DeviceBuffer, c: UInt64, stream: CUDAStream) throws {
+        guard rows > 0 else { return }
+        try module.kernel(named: "mlp_grad_3xtf32").launch(
+            grid: ((rows + 127) / 128, 1, 1), block: (128, 1, 1), stream: stream,
+            arguments: [.int32(Int32(rows)), .int32(Int32(k)), .pointer(a), .buffer(split), .pointer(c)])
     }
 
     struct Radial {

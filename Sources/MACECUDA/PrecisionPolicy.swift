@@ -11,15 +11,18 @@ import Tensors
 public enum PrecisionPolicy: String, Sendable, CaseIterable {
     /// Everything in float64 (the CPU model's reference arithmetic).
     case float64
-    /// float32 storage and arithmetic. The radial MLP's last forward GEMM (the widest, `[E, h] · [h, weight_numel]`)
-    /// runs as three TF32 products in one tensor-core GEMM of depth `3h`, `[x_hi | x_hi | x_lo] · [W_hi; W_lo; W_hi]`
-    /// (split parts exact), whose error is float32's (≈2⁻²¹ per product); every other GEMM is IEEE float32.
+    /// float32 storage and arithmetic. The radial MLP's products run as three TF32 products on tensor cores
+    /// (`a_hi·b_hi + a_hi·b_lo + a_lo·b_hi`, split parts exact), whose error is float32's (≈2⁻²¹ per product): its
+    /// last forward GEMM (the widest, `[E, h] · [h, weight_numel]`) as one tensor-core GEMM of depth `3h`,
+    /// `[x_hi | x_hi | x_lo] · [W_hi; W_lo; W_hi]`; with the fused radial-MLP kernels (``RadialMLPShape``) its hidden
+    /// layers and the backward's `dW · W_lastᵀ` too. Every other GEMM is IEEE float32.
     case float32
     /// float32 storage; every GEMM (e3nn linears, skip TP, readouts, radial MLP) on TF32 tensor cores (operands
     /// rounded to 10 mantissa bits, float32 accumulation).
     case tf32
     /// The GEMMs (linears, skip TP, readouts, radial MLP) with bfloat16 operands (weights converted once at upload,
-    /// activations by the kernels that write them or a conversion kernel) and float32 accumulation; the radial MLP's
+    /// activations by the kernels that write them or a conversion kernel) and float32 accumulation, except the radial
+    /// MLP's hidden layers where the fused kernels run them (one TF32 product, float32 storage); the radial MLP's
     /// output (the per-edge conv weights) and its gradient stored in bfloat16 and read by the conv kernels, which
     /// compute in float32; everything else float32.
     case bf16Linear = "bf16-linear"

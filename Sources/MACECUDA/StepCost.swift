@@ -11,7 +11,8 @@ import Equivariance
 /// `flopCount` (every CG coefficient × channel: one multiply per factor + one add); the symmetric contraction
 /// `C · (monomials + 2 · slots)` per node forward and twice that backward. Bytes: every stage reads each of its
 /// inputs once and writes each output once (the floor of this decomposition, which materialises the radial MLP
-/// output `[E, weight_numel]`; gathers count once per row, not per edge).
+/// output `[E, weight_numel]`; gathers count once per row, not per edge). With the fused radial MLP its hidden
+/// layers move what the two fused kernels read and write.
 public struct StepCost: Sendable {
     public var flops: Double = 0
     public var bytes: Double = 0
@@ -43,7 +44,14 @@ extension CUDAMACEModel {
                 let (i, o) = (Double(mlp.inputs), Double(mlp.outputs))
                 cost.flops += 2 * (2 * e * i * o)
                 let activation = mlp.activation == nil ? 0.0 : 2 * o
-                cost.bytes += 2 * e * (i + o + activation) * s
+                if kernels.source.mlp == nil { cost.bytes += 2 * e * (i + o + activation) * s }
+            }
+            if let shape = kernels.source.mlp, let last = layer.radialMLP.last {
+                // Fused hidden kernels: x in, the kept pre-activations and the last input out; backward reads them
+                // and d/d(last input), and updates the radial gradient. The last layer's GEMM forward and backward.
+                let (h, depth, inputs) = (Double(shape.width), Double(shape.depth), Double(shape.inputs))
+                cost.bytes += e * (inputs + (depth + 1) * h) * s + e * ((depth + 1) * h + 2 * inputs) * s
+                cost.bytes += 2 * e * (Double(last.inputs) + Double(last.outputs)) * s
             }
             cost.flops += Double(layer.conv.source.forwardPolynomial.flopCount(batch: edges))
             cost.flops += Double(layer.conv.source.backwardPolynomial.flopCount(batch: edges))
