@@ -62,6 +62,8 @@ final class Workspace {
     let preMessageGradient: DeviceBuffer
     let midGradient: DeviceBuffer
     let upGradient: DeviceBuffer
+    /// T [E, widest x1]: each edge's conv d/dx1 term, summed over the sender CSR (nil with edge chunks or one layer).
+    let edgeUpGradient: DeviceBuffer?
     let weightGradient: DeviceBuffer  // T (16-bit under a 16-bit policy) [E (or the largest chunk), max numel]
     let mlpGradients: [DeviceBuffer]  // two T [E, max h]
     let layerSHGradient: DeviceBuffer
@@ -194,6 +196,7 @@ final class Workspace {
         preMessageGradient = try run.buffer(n * widest(\.messageWidth))
         midGradient = try run.buffer(n * widest(\.midWidth))
         upGradient = try run.buffer(n * widest(\.upWidth))
+        edgeUpGradient = model.edgeChunk == nil && layers.count > 1 ? try run.buffer(e * widest(\.upWidth)) : nil
         mlpGradients = try (0..<2).map { _ in try run.buffer(e * maxHidden) }
         layerSHGradient = try run.buffer(e * model.kernels.source.shCount)
         shGradient = try run.buffer(e * model.kernels.source.shCount)

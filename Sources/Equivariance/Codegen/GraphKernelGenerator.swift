@@ -275,9 +275,7 @@ public struct GraphKernelGenerator {
         if reduces {
             lines += reductionLoop(edge: edge, usedOutputs: usedOutputs)
         } else {
-            lines.append("for (int p = begin; p < end; ++p) {")
-            lines += edge.map { "  " + $0 }
-            lines.append("}")
+            lines += Self.pairedLoop(index: "p", from: "begin", to: "end", body: edge)
         }
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
             lines.append("if (active) {")
@@ -291,8 +289,9 @@ public struct GraphKernelGenerator {
         return lines
     }
 
-    /// The edge loop of a kernel with channel-summed edge outputs: per chunk of edges, warp sums into shared
-    /// memory, one barrier, then the block adds the warps' partials in order and writes them.
+    /// The edge loop of a kernel with channel-summed edge outputs: per chunk of edges, each warp sums its lanes'
+    /// values (``warpTransposeSum``) into shared memory, one barrier, then the block adds the warps' partials in
+    /// order and writes them.
     private func reductionLoop(edge: [String], usedOutputs: [Set<Int>]) -> [String] {
         let warps = channelThreads / 32
         let chunk = Self.reductionChunk
@@ -304,15 +303,13 @@ public struct GraphKernelGenerator {
         lines.append("__shared__ T partial[\(chunk)][\(warps)][\(slots.count)];")
         lines.append("for (int chunk = begin; chunk < end; chunk += \(chunk)) {")
         lines.append("  const int count = min(\(chunk), end - chunk);")
-        lines.append("  for (int q = 0; q < count; ++q) {")
-        lines.append("    const int p = chunk + q;")
-        lines += edge.map { "    " + $0 }
-        for (j, slot) in slots.enumerated() {
-            let value = usedOutputs[slot.output].contains(slot.comp) ? outputName(slot.output, slot.comp) : "T(0)"
-            lines.append("    { const T s = swiftmace_warp_sum(active ? \(value) : T(0)); "
-                + "if (lane == 0) partial[q][warp][\(j)] = s; }")
+        var body = ["const int p = chunk + q;"] + edge
+        let values = slots.map { slot in
+            usedOutputs[slot.output].contains(slot.comp)
+                ? "(active ? \(outputName(slot.output, slot.comp)) : T(0))" : "T(0)"
         }
-        lines.append("  }")
+        body += Self.warpTransposeSum(values) { "partial[q][warp][\($0)]" }
+        lines += Self.pairedLoop(index: "q", from: "0", to: "count", body: body).map { "  " + $0 }
         lines.append("  __syncthreads();")
         lines.append("  for (int t = threadIdx.x; t < count * \(slots.count); t += blockDim.x) {")
         lines.append("    const int q = t / \(slots.count);")
@@ -332,6 +329,64 @@ public struct GraphKernelGenerator {
         lines.append("  }")
         lines.append("  __syncthreads();")
         lines.append("}")
+        return lines
+    }
+
+    /// `for (index = from; index < to; ++index) body`, two iterations per trip: each trip's two bodies are straight-
+    /// line code in one block, so the second edge's loads are in flight while the first computes (the sums keep
+    /// their edge order, so results do not change).
+    static func pairedLoop(index: String, from: String, to: String, body: [String]) -> [String] {
+        let trip = index + "2"
+        var lines = ["int \(trip) = \(from);", "for (; \(trip) + 1 < \(to); \(trip) += 2) {"]
+        for offset in ["", " + 1"] {
+            lines.append("  {")
+            lines.append("    const int \(index) = \(trip)\(offset);")
+            lines += body.map { "    " + $0 }
+            lines.append("  }")
+        }
+        lines.append("}")
+        lines.append("if (\(trip) < \(to)) {")
+        lines.append("  const int \(index) = \(trip);")
+        lines += body.map { "  " + $0 }
+        lines.append("}")
+        return lines
+    }
+
+    /// Sums each of `values` (C++ expressions of type T) over the 32 lanes of a warp in 5 shuffle rounds: rounds
+    /// halve the values each lane carries (a lane keeps one half and adds its partner's copy of it) until each lane
+    /// carries one, then plain butterfly rounds: 2·(n − 1) + 5 − log2 n shuffles for n values instead of 5·n.
+    /// `store(j)` names where value j's sum goes (j a C++ index expression); the lowest lane holding it writes it.
+    /// Groups of 32 values, each padded to a power of two with zeros. Fixed order: deterministic. Needs `lane`.
+    static func warpTransposeSum(_ values: [String], store: (String) -> String) -> [String] {
+        var lines: [String] = []
+        for first in stride(from: 0, to: values.count, by: 32) {
+            let group = Array(values[first..<min(values.count, first + 32)])
+            var width = 1
+            while width < group.count { width *= 2 }
+            lines.append("{")
+            for j in 0..<width { lines.append("  T v\(j) = \(j < group.count ? group[j] : "T(0)");") }
+            var carried = width
+            for offset in [16, 8, 4, 2, 1] {
+                guard carried > 1 else {
+                    lines.append("  v0 += __shfl_xor_sync(0xffffffffu, v0, \(offset));")
+                    continue
+                }
+                carried /= 2
+                lines.append("  {")
+                lines.append("    const bool upper = (lane & \(offset)) != 0;")
+                for j in 0..<carried {
+                    lines.append("    v\(j) = (upper ? v\(j + carried) : v\(j)) + "
+                        + "__shfl_xor_sync(0xffffffffu, upper ? v\(j) : v\(j + carried), \(offset));")
+                }
+                lines.append("  }")
+            }
+            // Lane l now carries value (l >> (5 − log2 width)) & (width − 1); lanes differing in the low bits agree.
+            let shift = 5 - width.trailingZeroBitCount
+            lines.append("  const int j = (lane >> \(shift)) & \(width - 1);")
+            let target = store(first == 0 ? "j" : "j + \(first)")
+            lines.append("  if ((lane & \((1 << shift) - 1)) == 0 && j < \(group.count)) \(target) = v0;")
+            lines.append("}")
+        }
         return lines
     }
 }
