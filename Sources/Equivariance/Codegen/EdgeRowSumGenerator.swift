@@ -39,9 +39,11 @@ public struct EdgeRowSumGenerator {
         lines.append("const int begin = row_offsets[row];")
         lines.append("const int end = row_offsets[row + 1];")
         lines += (0..<components).map { "T s\($0) = T(0);" }
-        var edge = ["const T* __restrict__ q = in0 + (size_t)edge_ids[p] * \(size) + uc;"]
-        edge += (0..<components).map { "s\($0) += q[\($0) * C];" }
-        lines += GraphKernelGenerator.pairedLoop(index: "p", from: "begin", to: "end", body: edge)
+        let loads = ["const T* __restrict__ q = in0 + (size_t)edge_ids[p] * \(size) + uc;"]
+            + (0..<components).map { "const T v\($0) = q[\($0) * C];" }
+        lines += GraphKernelGenerator.pairedLoop(
+            index: "p", from: "begin", to: "end", loads: loads, work: (0..<components).map { "s\($0) += v\($0);" },
+            locals: ["q"] + (0..<components).map { "v\($0)" })
         lines.append("if (active) {")
         lines.append("  T* __restrict__ o = out0 + (size_t)row * \(size) + u;")
         lines += (0..<components).map { "  o[\($0) * C] = s\($0);" }

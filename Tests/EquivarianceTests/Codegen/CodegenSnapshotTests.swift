@@ -61,7 +61,7 @@ import Testing
         // The split backward: d/dx1 per edge (32 channels × 4 components) in the receiver CSR, summed per sender.
         #expect(source.backwardWithEdgeDx1.rowsPerBlock == 1)
         #expect(source.backwardWithEdgeDx1.code.contains("o1 = out1 + e * 128 + u;"))
-        #expect(source.senderSum.code.contains("s3 += q[3 * C];"))
+        #expect(source.senderSum.code.contains("const T v3 = q[3 * C];"))
         #expect(source.senderSum.rowsPerBlock == 8)
         #expect(!source.code.contains("atomic"))
         #expect(source.forward.parameters.first == "int rows")
