@@ -57,14 +57,25 @@ struct ConvolutionCheck {
         let dweight = try buffers.poisoned(count: edges * p.inputs[0].size, scalar)
         let dx2 = try buffers.poisoned(count: edges * p.inputs[2].size, scalar)
         let dx1 = try buffers.poisoned(count: atoms * p.inputs[1].size, scalar)
+        let dx1Edges = try buffers.poisoned(count: edges * p.inputs[1].size, scalar)
         var runs: [[[Double]]] = []
-        for _ in 0..<2 {
+        for run in 0..<4 {
+            // Runs 0 and 1: backward + senderBackward; runs 2 and 3: backwardWithEdgeDx1 + senderSum.
+            let split = run >= 2
+            for buffer in [mid, dweight, dx2, dx1] { try buffer.fill(byte: 0xFF, stream: stream) }
             try kernels.forward(receivers: receivers, weight: weight, x1: x1, x2: x2, mid: mid, scalar: scalar, stream: stream)
-            try kernels.backward(
-                receivers: receivers, weight: weight, x1: x1, x2: x2, dmid: dmid, dweight: dweight, dx2: dx2,
-                scalar: scalar, stream: stream)
-            try kernels.senderBackward(
-                senders: senders, weight: weight, x2: x2, dmid: dmid, dx1: dx1, scalar: scalar, stream: stream)
+            if split {
+                try kernels.backwardWithEdgeDx1(
+                    receivers: receivers, weight: weight, x1: x1, x2: x2, dmid: dmid, dweight: dweight,
+                    dx1Edges: dx1Edges, dx2: dx2, scalar: scalar, stream: stream)
+                try kernels.senderSum(senders: senders, dx1Edges: dx1Edges, dx1: dx1, scalar: scalar, stream: stream)
+            } else {
+                try kernels.backward(
+                    receivers: receivers, weight: weight, x1: x1, x2: x2, dmid: dmid, dweight: dweight, dx2: dx2,
+                    scalar: scalar, stream: stream)
+                try kernels.senderBackward(
+                    senders: senders, weight: weight, x2: x2, dmid: dmid, dx1: dx1, scalar: scalar, stream: stream)
+            }
             runs.append([
                 IrMulLayout.fromIrMul(try buffers.download(mid, count: atoms * p.outputs[0].size, scalar), operand: p.outputs[0]),
                 try buffers.download(dweight, count: edges * p.inputs[0].size, scalar),
@@ -74,13 +85,16 @@ struct ConvolutionCheck {
         }
         let expected = [reference.mid, reference.dweight, reference.dx2, reference.dx1]
         let names = ["mid", "dweight", "dsh", "dx1"]
-        let errors = zip(runs[0], expected).map { KernelCheckMath.relativeError($0, $1) }
+        let errors = (Array(zip(runs[0], expected)) + Array(zip(runs[2], expected))).map { KernelCheckMath.relativeError($0, $1) }
         let bound = KernelCheckMath.bound(scalar)
-        let identical = zip(runs[0], runs[1]).allSatisfy { first, second in
-            zip(first, second).allSatisfy { $0.bitPattern == $1.bitPattern }
+        let identical = [(0, 1), (2, 3)].allSatisfy { pair in
+            zip(runs[pair.0], runs[pair.1]).allSatisfy { first, second in
+                zip(first, second).allSatisfy { $0.bitPattern == $1.bitPattern }
+            }
         }
         let passed = errors.allSatisfy { $0 <= bound } && identical
-        let listed = zip(names, errors).map { "\($0) \(KernelCheckMath.scientific($1))" }.joined(separator: ", ")
+        let labels = names + names.map { $0 + " (edge dx1 + sender sum)" }
+        let listed = zip(labels, errors).map { "\($0) \(KernelCheckMath.scientific($1))" }.joined(separator: ", ")
         return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(KernelCheckMath.scientific(bound)); "
             + "two runs bitwise \(identical ? "identical" : "DIFFERENT")")
     }

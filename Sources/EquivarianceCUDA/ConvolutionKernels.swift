@@ -9,7 +9,9 @@ import Equivariance
 ///
 /// Buffers hold ``KernelScalar`` values in the ir_mul layout (``IrMulLayout``); per-edge buffers are in the
 /// caller's edge order, node buffers `[atoms, size]`. Forward and ``backward(receivers:weight:x1:x2:dmid:dweight:dx2:scalar:stream:)``
-/// walk the receiver CSR; ``senderBackward(senders:weight:x2:dmid:dx1:scalar:stream:)`` the sender CSR. All
+/// walk the receiver CSR; ``senderBackward(senders:weight:x2:dmid:dx1:scalar:stream:)`` the sender CSR (or, with a
+/// per-edge buffer, ``backwardWithEdgeDx1(receivers:weight:x1:x2:dmid:dweight:dx1Edges:dx2:scalar:stream:)`` then
+/// ``senderSum(senders:dx1Edges:dx1:scalar:stream:)``). All
 /// outputs are overwritten (no zeroing needed), with no atomics: bitwise reproducible.
 public final class ConvolutionKernels: @unchecked Sendable {
     public let source: ConvolutionKernelSource
@@ -60,6 +62,28 @@ public final class ConvolutionKernels: @unchecked Sendable {
         try GeneratedLaunch.graph(
             entry(source.senderBackward, scalar), source.senderBackward, csr: senders,
             operands: [weight, nil, x2, dmid, dx1], stream: stream)
+    }
+
+    /// ``backward(receivers:weight:x1:x2:dmid:dweight:dx2:scalar:stream:)`` that also writes each edge's d/dx1
+    /// term, `dx1Edges[e]` (`[edges, x1 size]`, ir_mul); ``senderSum(senders:dx1Edges:dx1:scalar:stream:)`` then
+    /// gives what ``senderBackward(senders:weight:x2:dmid:dx1:scalar:stream:)`` gives, reading `dmid` once per
+    /// receiver instead of once per edge.
+    public func backwardWithEdgeDx1(
+        receivers: DeviceEdgeCSR, weight: DeviceBuffer, x1: DeviceBuffer, x2: DeviceBuffer, dmid: DeviceBuffer,
+        dweight: DeviceBuffer, dx1Edges: DeviceBuffer, dx2: DeviceBuffer, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            entry(source.backwardWithEdgeDx1, scalar), source.backwardWithEdgeDx1, csr: receivers,
+            operands: [weight, x1, x2, dmid, dweight, dx1Edges, dx2], stream: stream)
+    }
+
+    /// `dx1[sender] = Σ_edges dx1Edges[e]` over the sender CSR, in edge order.
+    public func senderSum(
+        senders: DeviceEdgeCSR, dx1Edges: DeviceBuffer, dx1: DeviceBuffer, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.senderSum.entryName(scalar)), source.senderSum, csr: senders,
+            operands: [dx1Edges, dx1], stream: stream)
     }
 
     /// ``forward(receivers:weight:x1:x2:mid:scalar:stream:)`` on device addresses: per-edge operands indexed by

@@ -198,6 +198,11 @@ extension CUDAMACEModel {
             try timer.measure(prefix + "conv_tp dR, dSH") {
                 if w.chunked {
                     try chunkedConvBackward(layer: layer, index: t, w)
+                } else if t > 0, let edgeUpGradient = w.edgeUpGradient {
+                    try layer.conv.backwardWithEdgeDx1(
+                        receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh,
+                        dmid: w.midGradient, dweight: w.weightGradient, dx1Edges: edgeUpGradient,
+                        dx2: w.layerSHGradient, scalar: scalar, stream: stream)
                 } else {
                     try layer.conv.backward(
                         receivers: w.receiverCSR, weight: w.edgeWeights[t], x1: w.up[t], x2: w.sh,
@@ -210,6 +215,10 @@ extension CUDAMACEModel {
                 try timer.measure(prefix + "conv_tp dx (sender CSR)") {
                     if w.chunked {
                         try chunkedSenderBackward(layer: layer, index: t, w)
+                    } else if let edgeUpGradient = w.edgeUpGradient {
+                        try layer.conv.senderSum(
+                            senders: w.senderCSR, dx1Edges: edgeUpGradient, dx1: w.upGradient, scalar: scalar,
+                            stream: stream)
                     } else {
                         try layer.conv.senderBackward(
                             senders: w.senderCSR, weight: w.edgeWeights[t], x2: w.sh, dmid: w.midGradient,

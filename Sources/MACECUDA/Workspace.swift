@@ -62,6 +62,9 @@ final class Workspace {
     let preMessageGradient: DeviceBuffer
     let midGradient: DeviceBuffer
     let upGradient: DeviceBuffer
+    /// T [E, widest x1]: each edge's conv d/dx1 term, summed over the sender CSR (nil with edge chunks, one layer,
+    /// or too little free device memory).
+    let edgeUpGradient: DeviceBuffer?
     let weightGradient: DeviceBuffer  // T (16-bit under a 16-bit policy) [E (or the largest chunk), max numel]
     let mlpGradients: [DeviceBuffer]  // two T [E, max h]
     let layerSHGradient: DeviceBuffer
@@ -202,5 +205,14 @@ final class Workspace {
         readoutGradient = try run.buffer(n * readoutWidth)
         vectorGradients = try doubles(3 * e)
         forces = try doubles(3 * n)
+        // Last, and only where it leaves a reserve free (float64 at 24000 water atoms: 8.3 GiB of a nearly full
+        // H100): otherwise d/dx runs the sender-CSR kernel that gathers d/d(conv output) per edge.
+        let edgeTerms = e * widest(\.upWidth)
+        let free = try context.memoryInfo().free
+        edgeUpGradient = model.edgeChunk == nil && layers.count > 1
+            && free >= edgeTerms * run.elementSize + Self.memoryReserve ? try run.buffer(edgeTerms) : nil
     }
+
+    /// Device memory left free after the per-edge d/dx terms are allocated (CUDA-graph capture, cuBLAS, other work).
+    static let memoryReserve = 1 << 30
 }

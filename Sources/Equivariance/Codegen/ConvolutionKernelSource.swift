@@ -3,7 +3,7 @@
 // the sender gather and the receiver sum: forward, backward for the radial weights and the spherical harmonics,
 // and the sender-feature gradient over the sender CSR (deterministic, no atomics).
 
-/// The three conv_tp kernels of one descriptor, in one module source.
+/// The conv_tp kernels of one descriptor, in one module source.
 ///
 /// Operands follow the descriptor's polynomial `[weight, x1, x2] → [mid]` (features in ir_mul):
 /// - ``forward``: receiver CSR; `weight`, `x2` per edge, `x1` gathered from the sender, `mid` per receiver row.
@@ -12,6 +12,11 @@
 ///   channels in the block.
 /// - ``senderBackward``: sender CSR, `backward(withRespectTo: [1])` = `[weight, x1, x2, dmid] → [dx1]`; `dmid`
 ///   gathered from the receiver, `dx1` summed per sender row in registers: the transposed scatter without atomics.
+/// - ``backwardWithEdgeDx1`` then ``senderSum``: the same three gradients in two passes instead of ``backward`` +
+///   ``senderBackward``: the receiver-CSR backward also writes each edge's d/dx1 term (`backward(withRespectTo:
+///   [0, 1, 2])`, per-edge `dx1` rows), and the sender CSR sums those rows. It reads `dmid` once per receiver
+///   instead of gathering it per edge (the layer-2 conv: 20 KB per edge), at the price of one `[edges, x1]`
+///   buffer written and read once.
 ///
 /// The per-edge weights (`weight`, and `dweight` of the backward) are in the storage type `W`: float32 kernels also
 /// come with them in bfloat16 or float16 (entry points `…_f32_bf16`, `…_f32_f16`; arithmetic still float32).
@@ -19,10 +24,14 @@ public struct ConvolutionKernelSource: Sendable {
     public let forward: GeneratedKernel
     public let backward: GeneratedKernel
     public let senderBackward: GeneratedKernel
+    public let backwardWithEdgeDx1: GeneratedKernel
+    public let senderSum: GeneratedKernel
     /// The polynomials the kernels evaluate (for FLOP counts and the reference executor).
     public let forwardPolynomial: EquivariantPolynomial
     public let backwardPolynomial: EquivariantPolynomial
     public let senderBackwardPolynomial: EquivariantPolynomial
+    /// `backward(withRespectTo: [0, 1, 2])`: `[weight, x1, x2, dmid] → [dweight, dx1, dx2]`.
+    public let fullBackwardPolynomial: EquivariantPolynomial
     /// The module: prelude and the three kernels.
     public let code: String
 
@@ -45,6 +54,14 @@ public struct ConvolutionKernelSource: Sendable {
             senderBackwardPolynomial, name: prefix + "_sender_backward",
             inputRoles: [.edge, .row, .edge, .gathered], outputRoles: [.row], storedInputs: [0]
         ).generate()
-        code = GeneratedModule.source([forward, backward, senderBackward])
+        fullBackwardPolynomial = try descriptor.polynomial.backward(withRespectTo: [0, 1, 2])
+        let full = try GraphKernelGenerator(
+            fullBackwardPolynomial, name: prefix + "_backward_dx1", inputRoles: [.edge, .gathered, .edge, .row],
+            outputRoles: [.edge, .edge, .edge], storedInputs: [0], storedOutputs: [0])
+        backwardWithEdgeDx1 = full.generate()
+        senderSum = try EdgeRowSumGenerator(
+            name: prefix + "_sender_sum", channels: full.channels, size: forwardPolynomial.inputs[1].size
+        ).generate()
+        code = GeneratedModule.source([forward, backward, senderBackward, backwardWithEdgeDx1, senderSum])
     }
 }

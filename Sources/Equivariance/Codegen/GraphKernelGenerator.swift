@@ -245,39 +245,49 @@ public struct GraphKernelGenerator {
         for (k, _) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
             for comp in usedOutputs[k].sorted() { lines.append("T \(outputName(k, comp)) = T(0);") }
         }
-        // Per-edge body.
-        var edge: [String] = []
-        edge.append("const size_t e = (size_t)edge_ids[p];")
+        // Per-edge body: loads (names in `locals`), then the work on them.
+        var loads: [String] = ["const size_t e = (size_t)edge_ids[p];"]
+        var locals = ["p", "e"]
         if inputRoles.indices.contains(where: { inputRoles[$0] == .gathered && !usedInputs[$0].isEmpty }) {
-            edge.append("const size_t g = (size_t)gather_rows[p];")
+            loads.append("const size_t g = (size_t)gather_rows[p];")
+            locals.append("g")
         }
         for (n, input) in polynomial.inputs.enumerated() where inputRoles[n] != .row && !usedInputs[n].isEmpty {
             let index = inputRoles[n] == .edge ? "e" : "g"
-            edge.append("const \(inputType(n))* __restrict__ q\(n) = in\(n) + \(index) * \(input.size)"
+            loads.append("const \(inputType(n))* __restrict__ q\(n) = in\(n) + \(index) * \(input.size)"
                 + (inputHasChannel[n] == true ? " + uc;" : ";"))
-            for comp in usedInputs[n].sorted() {
-                edge.append("const T \(inputName(n, comp)) = \(load(n, "q\(n)", comp));")
+            locals.append("q\(n)")
+            let comps = usedInputs[n].sorted()
+            locals += comps.map { inputName(n, $0) }
+            if inputHasChannel[n] == false && comps == Array(0..<input.size) && input.size % 4 == 0 {
+                // A whole per-edge row without channels (the spherical harmonics): 16-byte loads, same for all lanes.
+                for first in stride(from: 0, to: input.size, by: 4) {
+                    let names = (first..<first + 4).map { inputName(n, $0) }
+                    loads.append("T \(names.joined(separator: ", ")); swiftmace_load4(q\(n) + \(first), "
+                        + "\(names.joined(separator: ", ")));")
+                }
+            } else {
+                for comp in comps { loads.append("const T \(inputName(n, comp)) = \(load(n, "q\(n)", comp));") }
             }
         }
+        var work: [String] = []
         for (k, _) in polynomial.outputs.enumerated() where outputRoles[k] == .edge {
-            for comp in usedOutputs[k].sorted() { edge.append("T \(outputName(k, comp)) = T(0);") }
+            for comp in usedOutputs[k].sorted() { work.append("T \(outputName(k, comp)) = T(0);") }
         }
-        edge += statements
+        work += statements
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .edge && outputHasChannel[k] == true {
-            edge.append("if (active) {")
-            edge.append("  \(outputType(k))* __restrict__ o\(k) = out\(k) + e * \(output.size) + u;")
+            work.append("if (active) {")
+            work.append("  \(outputType(k))* __restrict__ o\(k) = out\(k) + e * \(output.size) + u;")
             for comp in 0..<(output.size / channels) {
                 let value = usedOutputs[k].contains(comp) ? outputName(k, comp) : "T(0)"
-                edge.append("  " + store(k, comp, value))
+                work.append("  " + store(k, comp, value))
             }
-            edge.append("}")
+            work.append("}")
         }
         if reduces {
-            lines += reductionLoop(edge: edge, usedOutputs: usedOutputs)
+            lines += reductionLoop(loads: loads, work: work, locals: locals, usedOutputs: usedOutputs)
         } else {
-            lines.append("for (int p = begin; p < end; ++p) {")
-            lines += edge.map { "  " + $0 }
-            lines.append("}")
+            lines += Self.pairedLoop(index: "p", from: "begin", to: "end", loads: loads, work: work, locals: locals)
         }
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
             lines.append("if (active) {")
@@ -291,9 +301,10 @@ public struct GraphKernelGenerator {
         return lines
     }
 
-    /// The edge loop of a kernel with channel-summed edge outputs: per chunk of edges, warp sums into shared
-    /// memory, one barrier, then the block adds the warps' partials in order and writes them.
-    private func reductionLoop(edge: [String], usedOutputs: [Set<Int>]) -> [String] {
+    /// The edge loop of a kernel with channel-summed edge outputs: per chunk of edges, each warp sums its lanes'
+    /// values (``warpTransposeSum``) into shared memory, one barrier, then the block adds the warps' partials in
+    /// order and writes them.
+    private func reductionLoop(loads: [String], work: [String], locals: [String], usedOutputs: [Set<Int>]) -> [String] {
         let warps = channelThreads / 32
         let chunk = Self.reductionChunk
         var slots: [(output: Int, comp: Int)] = []
@@ -304,15 +315,15 @@ public struct GraphKernelGenerator {
         lines.append("__shared__ T partial[\(chunk)][\(warps)][\(slots.count)];")
         lines.append("for (int chunk = begin; chunk < end; chunk += \(chunk)) {")
         lines.append("  const int count = min(\(chunk), end - chunk);")
-        lines.append("  for (int q = 0; q < count; ++q) {")
-        lines.append("    const int p = chunk + q;")
-        lines += edge.map { "    " + $0 }
-        for (j, slot) in slots.enumerated() {
-            let value = usedOutputs[slot.output].contains(slot.comp) ? outputName(slot.output, slot.comp) : "T(0)"
-            lines.append("    { const T s = swiftmace_warp_sum(active ? \(value) : T(0)); "
-                + "if (lane == 0) partial[q][warp][\(j)] = s; }")
+        let values = slots.map { slot in
+            usedOutputs[slot.output].contains(slot.comp)
+                ? "(active ? \(outputName(slot.output, slot.comp)) : T(0))" : "T(0)"
         }
-        lines.append("  }")
+        let summed = work + Self.warpTransposeSum(values) { "partial[q][warp][\($0)]" }
+        lines += Self.pairedLoop(
+            index: "q", from: "0", to: "count", loads: ["const int p = chunk + q;"] + loads, work: summed,
+            locals: ["q"] + locals
+        ).map { "  " + $0 }
         lines.append("  __syncthreads();")
         lines.append("  for (int t = threadIdx.x; t < count * \(slots.count); t += blockDim.x) {")
         lines.append("    const int q = t / \(slots.count);")
@@ -332,6 +343,94 @@ public struct GraphKernelGenerator {
         lines.append("  }")
         lines.append("  __syncthreads();")
         lines.append("}")
+        return lines
+    }
+
+    /// `for (index = from; index < to; ++index) { loads; work }`, two iterations per trip: both iterations' loads
+    /// first (their names in `locals` get the suffixes `_0`, `_1`), then both works in order, so two edges' loads
+    /// are in flight together (the sums keep their edge order, so results do not change); an odd last iteration
+    /// runs alone.
+    static func pairedLoop(
+        index: String, from: String, to: String, loads: [String], work: [String], locals: [String]
+    ) -> [String] {
+        let trip = index + "2"
+        let names = Set(locals + [index])
+        var lines = ["int \(trip) = \(from);", "for (; \(trip) + 1 < \(to); \(trip) += 2) {"]
+        for slot in 0..<2 {
+            lines.append("  const int \(index)_\(slot) = \(trip)\(slot == 0 ? "" : " + 1");")
+            lines += loads.map { "  " + renamed($0, names, suffix: "_\(slot)") }
+        }
+        for slot in 0..<2 {
+            lines.append("  {")
+            lines += work.map { "    " + renamed($0, names, suffix: "_\(slot)") }
+            lines.append("  }")
+        }
+        lines.append("}")
+        lines.append("if (\(trip) < \(to)) {")
+        lines.append("  const int \(index) = \(trip);")
+        lines += (loads + work).map { "  " + $0 }
+        lines.append("}")
+        return lines
+    }
+
+    /// `line` with each identifier in `names` followed by `suffix` (identifiers: runs of letters, digits and `_`
+    /// that start with a letter or `_`; a run starting with a digit, such as a hexadecimal literal, is a number).
+    static func renamed(_ line: String, _ names: Set<String>, suffix: String) -> String {
+        var result = ""
+        var token = ""
+        func flush() {
+            if let first = token.first, !first.isNumber, names.contains(token) { result += token + suffix } else {
+                result += token
+            }
+            token = ""
+        }
+        for character in line {
+            if character.isLetter || character.isNumber || character == "_" || (character == "." && token.first?.isNumber == true) {
+                token.append(character)
+            } else {
+                flush()
+                result.append(character)
+            }
+        }
+        flush()
+        return result
+    }
+
+    /// Sums each of `values` (C++ expressions of type T) over the 32 lanes of a warp in 5 shuffle rounds: rounds
+    /// halve the values each lane carries (a lane keeps one half and adds its partner's copy of it) until each lane
+    /// carries one, then plain butterfly rounds: 2·(n − 1) + 5 − log2 n shuffles for n values instead of 5·n.
+    /// `store(j)` names where value j's sum goes (j a C++ index expression); the lowest lane holding it writes it.
+    /// Groups of 32 values, each padded to a power of two with zeros. Fixed order: deterministic. Needs `lane`.
+    static func warpTransposeSum(_ values: [String], store: (String) -> String) -> [String] {
+        var lines: [String] = []
+        for first in stride(from: 0, to: values.count, by: 32) {
+            let group = Array(values[first..<min(values.count, first + 32)])
+            var width = 1
+            while width < group.count { width *= 2 }
+            lines.append("{")
+            for j in 0..<width { lines.append("  T v\(j) = \(j < group.count ? group[j] : "T(0)");") }
+            var carried = width
+            for offset in [16, 8, 4, 2, 1] {
+                guard carried > 1 else {
+                    lines.append("  v0 += __shfl_xor_sync(0xffffffffu, v0, \(offset));")
+                    continue
+                }
+                carried /= 2
+                lines.append("  {")
+                lines.append("    const bool upper = (lane & \(offset)) != 0;")
+                for j in 0..<carried {
+                    lines.append("    v\(j) = (upper ? v\(j + carried) : v\(j)) + "
+                        + "__shfl_xor_sync(0xffffffffu, upper ? v\(j) : v\(j + carried), \(offset));")
+                }
+                lines.append("  }")
+            }
+            // Lane l now carries value (l >> (5 − log2 width)) & (width − 1); lanes differing in the low bits agree.
+            let shift = 5 - width.trailingZeroBitCount
+            lines.append("  const int j = (lane >> \(shift)) & \(width - 1);")
+            let target = store(first == 0 ? "j" : "j + \(first)")
+            lines.append("  if ((lane & \((1 << shift) - 1)) == 0 && j < \(group.count)) \(target) = v0;")
+            lines.append("}")
+        }
         return lines
     }
 }

@@ -1,7 +1,9 @@
 // SwiftMACE, MIT licence.
 // Pieces of the CUDA code generator that need no GPU: exact hexadecimal literals, the CSR builder, the ir_mul
-// layout, the monomial form of the symmetric contraction against the reference executor, and refusals.
+// layout, the monomial form of the symmetric contraction against the reference executor, refusals, and the generated
+// warp sum and loop renaming run through a small interpreter.
 
+import Foundation
 import Support
 @testable import Equivariance
 import Testing
@@ -101,5 +103,63 @@ import Testing
                 + "shared by the operands that have one (uniform 1d)")) {
             try GraphKernelGenerator(linear.polynomial, name: "linear", inputRoles: [.edge, .row], outputRoles: [.row])
         }
+    }
+
+    /// Runs the lines of ``GraphKernelGenerator/warpTransposeSum(_:store:)`` for 32 lanes, lane l's value j being
+    /// 100·l + j, and returns what is stored per index. Knows only the statement forms that function writes.
+    private func simulateWarpSum(count: Int) -> [Int: Double] {
+        let lines = GraphKernelGenerator.warpTransposeSum((0..<count).map { "x\($0)" }) { "out[\($0)]" }
+        var lanes = [[String: Double]](repeating: [:], count: 32)
+        var (upper, shift, mask) = ([Bool](repeating: false, count: 32), 0, 0)
+        var stored: [Int: Double] = [:]
+        func value(_ lane: Int, _ token: String) -> Double {
+            token.hasPrefix("x") ? Double(100 * lane + Int(token.dropFirst())!) : lanes[lane][token]!
+        }
+        for line in lines {
+            let t = line.split { !($0.isLetter || $0.isNumber || $0 == "_") }.map(String.init)
+            if t.first == "T" {  // T vj = xj;  or  T vj = T(0);
+                for l in 0..<32 { lanes[l][t[1]] = t.count == 3 ? value(l, t[2]) : 0 }
+            } else if t.starts(with: ["const", "bool"]) {  // const bool upper = (lane & O) != 0;
+                for l in 0..<32 { upper[l] = l & Int(t[4])! != 0 }
+            } else if t.starts(with: ["const", "int", "j"]) {  // const int j = (lane >> S) & M;
+                (shift, mask) = (Int(t[4])!, Int(t[5])!)
+            } else if line.contains("+= __shfl") {  // v0 += __shfl_xor_sync(m, v0, O);
+                let sent = (0..<32).map { lanes[$0]["v0"]! }
+                for l in 0..<32 { lanes[l]["v0"]! += sent[l ^ Int(t[4])!] }
+            } else if line.contains("__shfl") {  // va = (upper ? vb : vc) + __shfl_xor_sync(m, upper ? vd : ve, O);
+                let kept = (0..<32).map { value($0, upper[$0] ? t[2] : t[3]) }
+                let sent = (0..<32).map { value($0, upper[$0] ? t[7] : t[8]) }
+                for l in 0..<32 { lanes[l][t[0]] = kept[l] + sent[l ^ Int(t[9])!] }
+            } else if t.first == "if" {  // if ((lane & K) == 0 && j < N) out[j (+ F)] = v0;
+                let first = t.count == 10 ? Int(t[8])! : 0
+                for l in 0..<32 where l & Int(t[2])! == 0 && (l >> shift) & mask < Int(t[5])! {
+                    stored[((l >> shift) & mask) + first] = lanes[l]["v0"]!
+                }
+            }
+        }
+        return stored
+    }
+
+    @Test func transposedWarpSumAddsEveryLaneOnce() {
+        for count in [1, 2, 5, 16, 32, 40] {
+            let stored = simulateWarpSum(count: count)
+            #expect(stored.count == count)
+            for j in 0..<count { #expect(stored[j] == Double(100 * 496 + 32 * j), "n \(count), value \(j)") }
+        }
+        // 16 values: 8 + 4 + 2 + 1 + 1 shuffles.
+        let lines = GraphKernelGenerator.warpTransposeSum((0..<16).map { "x\($0)" }) { "out[\($0)]" }
+        #expect(lines.filter { $0.contains("__shfl_xor_sync") }.count == 16)
+    }
+
+    @Test func pairedLoopRenamesLocalsButNotLiterals() {
+        let line = "const T a0_1 = q0[1 * C] * T(0x1.2ep-1) + e * row3[0];"
+        #expect(
+            GraphKernelGenerator.renamed(line, ["a0_1", "q0", "e", "p"], suffix: "_0")
+                == "const T a0_1_0 = q0_0[1 * C] * T(0x1.2ep-1) + e_0 * row3[0];")
+        let loop = GraphKernelGenerator.pairedLoop(
+            index: "p", from: "begin", to: "end", loads: ["const T v = in[p];"], work: ["s += v;"], locals: ["v"])
+        #expect(loop.contains("  const T v_0 = in[p_0];") && loop.contains("  const T v_1 = in[p_1];"))
+        #expect(loop.firstIndex(of: "  const T v_1 = in[p_1];")! < loop.firstIndex(of: "    s += v_0;")!)
+        #expect(loop.contains("  s += v;"))
     }
 }

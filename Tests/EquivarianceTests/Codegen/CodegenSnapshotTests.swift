@@ -49,14 +49,20 @@ import Testing
 
     @Test func convolutionKernelsHaveTheDesignedShape() throws {
         let source = try Self.convolution()
-        // 86 CG non-zeros of the layer-2 conv appear as hexadecimal constants in the forward.
+        // 86 CG non-zeros of the layer-2 conv appear as hexadecimal constants in the forward's edge body, which is
+        // emitted three times (two edges per loop trip, and the odd last edge).
         #expect(source.forwardPolynomial.coefficientCount == 86)
         let literals = ["T(0x", "T(-0x"].map { source.forward.code.components(separatedBy: $0).count - 1 }
-        #expect(literals.reduce(0, +) == 86)
+        #expect(literals.reduce(0, +) == 3 * 86)
         #expect(source.forward.channelThreads == 32 && source.forward.rowsPerBlock == 8)
         // The backward sums dsh over channels, so one receiver per block; no atomics anywhere.
         #expect(source.backward.rowsPerBlock == 1)
-        #expect(source.backward.code.contains("swiftmace_warp_sum"))
+        #expect(source.backward.code.contains("__shfl_xor_sync(0xffffffffu, upper ? v0 : v8, 16)"))
+        // The split backward: d/dx1 per edge (32 channels × 4 components) in the receiver CSR, summed per sender.
+        #expect(source.backwardWithEdgeDx1.rowsPerBlock == 1)
+        #expect(source.backwardWithEdgeDx1.code.contains("o1 = out1 + e * 128 + u;"))
+        #expect(source.senderSum.code.contains("const T v3 = q[3 * C];"))
+        #expect(source.senderSum.rowsPerBlock == 8)
         #expect(!source.code.contains("atomic"))
         #expect(source.forward.parameters.first == "int rows")
         #expect(source.code.contains("extern \"C\" __global__ void __launch_bounds__(256) conv_forward_f64("))

@@ -1,0 +1,60 @@
+// SwiftMACE, MIT licence.
+// EdgeRowSumGenerator: a CUDA kernel summing per-edge rows into CSR rows, `out[r] = Σ_{p in row r}
+// in[edge_ids[p]]`, in edge order (no atomics): the sender-CSR half of a gradient whose per-edge terms another
+// kernel wrote, e.g. conv_tp's d/dx1 computed in the receiver-CSR backward.
+
+/// Generates `<name>_f32` / `<name>_f64` with the graph kernels' parameters `(int rows, const int* row_offsets,
+/// const int* edge_ids, const int* gather_rows, const T* in0, T* out0)` (`gather_rows` unused), rows of `size`
+/// values in the ir_mul layout, `size / channels` components of stride `channels`; thread x = channel.
+public struct EdgeRowSumGenerator {
+    let name: String
+    let channels: Int
+    let size: Int
+
+    /// - Throws: `EquivarianceError.unsupported` unless `size` is a positive multiple of `channels`.
+    public init(name: String, channels: Int, size: Int) throws {
+        guard channels > 0, size > 0, size % channels == 0 else {
+            throw EquivarianceError.unsupported(
+                "row sum '\(name)': \(size) values per row over \(channels) channels; expected a positive multiple")
+        }
+        self.name = name
+        self.channels = channels
+        self.size = size
+    }
+
+    /// The generated kernel.
+    public func generate() -> GeneratedKernel {
+        let threads = max(32, (channels + 31) / 32 * 32)
+        let rowsPerBlock = max(1, 256 / threads)
+        let parameters: [(type: String, name: String)] = [
+            ("int", "rows"), ("const int* __restrict__", "row_offsets"), ("const int* __restrict__", "edge_ids"),
+            ("const int* __restrict__", "gather_rows"), ("const T* __restrict__", "in0"), ("T* __restrict__", "out0"),
+        ]
+        let components = size / channels
+        var lines = ["constexpr int C = \(channels);", "const int u = threadIdx.x;"]
+        lines.append(channels == threads ? "constexpr bool active = true;" : "const bool active = u < C;")
+        lines.append("const int uc = active ? u : 0;")
+        lines.append("const int row = blockIdx.x * blockDim.y + threadIdx.y;")
+        lines.append("if (row >= rows) return;")
+        lines.append("const int begin = row_offsets[row];")
+        lines.append("const int end = row_offsets[row + 1];")
+        lines += (0..<components).map { "T s\($0) = T(0);" }
+        let loads = ["const T* __restrict__ q = in0 + (size_t)edge_ids[p] * \(size) + uc;"]
+            + (0..<components).map { "const T v\($0) = q[\($0) * C];" }
+        lines += GraphKernelGenerator.pairedLoop(
+            index: "p", from: "begin", to: "end", loads: loads, work: (0..<components).map { "s\($0) += v\($0);" },
+            locals: ["q"] + (0..<components).map { "v\($0)" })
+        lines.append("if (active) {")
+        lines.append("  T* __restrict__ o = out0 + (size_t)row * \(size) + u;")
+        lines += (0..<components).map { "  o[\($0) * C] = s\($0);" }
+        lines.append("}")
+        let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
+        var code = "// \(name): per-edge rows of \(size) values summed into CSR rows\n"
+        code += "template <typename T>\n__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
+        code += lines.map { "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
+        code += GeneratedModule.entryPoints(name: name, parameters: parameters, maxThreads: threads * rowsPerBlock)
+        return GeneratedKernel(
+            name: name, code: code, channelThreads: threads, rowsPerBlock: rowsPerBlock,
+            parameters: parameters.map { "\($0.type) \($0.name)" })
+    }
+}
