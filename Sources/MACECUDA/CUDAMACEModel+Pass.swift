@@ -288,7 +288,6 @@ extension CUDAMACEModel {
         try layer.linear.backward(messageGradient, w.midGradient, rows: n, accumulate: false, run)
     }
 
-    /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`.
     /// The radial MLP's gradient target of layer `k`'s input (the radial basis' gradient for `k = 0`).
     func radialInputGradient(_ k: Int, _ w: Workspace) -> DeviceBuffer {
         k == 0 ? w.radialGradient : w.mlpGradients[k % 2]

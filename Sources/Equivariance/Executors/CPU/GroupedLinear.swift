@@ -36,7 +36,7 @@ struct GroupedLinear: Sendable {
     let inputSize: Int
     let outputSize: Int
     let weightCount: Int
-    let groups: [Group]
+    var groups: [Group]
 
     /// `y = L(W, x)`: x `[N, inputSize]` into y `[N, outputSize]` (zeroed); or, transposed, `dx = Lᵀ(W, g)`:
     /// g `[N, outputSize]` into `[N, inputSize]`.

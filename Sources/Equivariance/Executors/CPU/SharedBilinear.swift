@@ -22,7 +22,8 @@ struct SharedBilinear {
 
     let paths: [Path]
     let outputSegments: [[Int]]
-    let weightCount: Int
+    /// The same paths as a linear with one weight block per invariant column (its groups set per call).
+    let elementLinear: GroupedLinear
 
     /// The bilinear form of `polynomial` under `indexing`, or nil when it is not one (then the plan loops run).
     init?(_ polynomial: EquivariantPolynomial, _ indexing: OperandIndexing) {
@@ -53,7 +54,17 @@ struct SharedBilinear {
         }
         self.paths = paths
         outputSegments = polynomial.outputs[0].segments
-        weightCount = polynomial.inputs[0].size
+        let outputOffsets = polynomial.outputs[0].segmentOffsets
+        elementLinear = GroupedLinear(
+            paths: paths.map { path in
+                GroupedLinear.Path(
+                    inputOffset: path.inputOffset, outputOffset: outputOffsets[path.outputSegment],
+                    weightOffset: path.weightOffset, weightRowStride: path.invariants * path.mulOut,
+                    groupStride: path.mulOut, mulIn: path.mulIn, mulOut: path.mulOut, dimension: path.dimension,
+                    scale: path.scale)
+            },
+            inputSize: polynomial.inputs[1].size, outputSize: polynomial.outputs[0].size,
+            weightCount: polynomial.inputs[0].size, groups: [])
     }
 
     /// `[1, weightCount]` weights, `[N, size_x]` features, `[N, n]` invariants to `[N, size_out]`.
@@ -64,7 +75,9 @@ struct SharedBilinear {
     /// tensor ops.
     func apply(weight: Tensor, x: Tensor, invariants a: Tensor) throws -> Tensor {
         if !a.requiresGrad, let groups = Self.oneHotGroups(a) {
-            return try groupedLinear(x: x, invariants: a.shape[1], groups: groups)(weight: weight, x: x)
+            var linear = elementLinear
+            linear.groups = groups
+            return try linear(weight: weight, x: x)
         }
         return try outerProduct(weight: weight, x: x, invariants: a)
     }
@@ -85,19 +98,6 @@ struct SharedBilinear {
         return (0..<count).filter { !rows[$0].isEmpty }.map { v in
             GroupedLinear.Group(block: v, rows: rows[v], factors: factors[v].allSatisfy { $0 == 1 } ? nil : factors[v])
         }
-    }
-
-    private func groupedLinear(x: Tensor, invariants: Int, groups: [GroupedLinear.Group]) -> GroupedLinear {
-        let outputOffsets = outputSegments.reduce(into: [0]) { $0.append($0.last! + $1.reduce(1, *)) }
-        return GroupedLinear(
-            paths: paths.map { path in
-                GroupedLinear.Path(
-                    inputOffset: path.inputOffset, outputOffset: outputOffsets[path.outputSegment],
-                    weightOffset: path.weightOffset, weightRowStride: invariants * path.mulOut,
-                    groupStride: path.mulOut, mulIn: path.mulIn, mulOut: path.mulOut, dimension: path.dimension,
-                    scale: path.scale)
-            },
-            inputSize: x.shape[1], outputSize: outputOffsets.last!, weightCount: weightCount, groups: groups)
     }
 
     /// `(x ⊗ a) · W` per path in tensor ops, for invariants that need a gradient or are not one-hot.
