@@ -13,7 +13,10 @@ import Tensors
         return c
     }
 
-    @Test(arguments: [(1, 1, 1), (7, 5, 3), (13, 300, 9), (70, 90, 65), (6, 4, 8), (0, 3, 2), (2, 0, 3)])
+    /// Tiles of at most 96 rows read A and B in place, larger ones pack them: (150, 20, 30) and (97, 17, 11) run as
+    /// one tile above 96 rows (packed, with a partial last column panel and, for 97, a partial row panel).
+    @Test(arguments: [(1, 1, 1), (7, 5, 3), (13, 300, 9), (70, 90, 65), (6, 4, 8), (0, 3, 2), (2, 0, 3),
+                      (150, 20, 30), (97, 17, 11)])
     func matchesNaiveLoops(m: Int, k: Int, n: Int) throws {
         let a = try seededTensor([m, k], seed: 50)
         let b = try seededTensor([k, n], seed: 51)
