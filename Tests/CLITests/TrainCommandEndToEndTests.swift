@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
 // End-to-end tests of `swiftmace train` (mace_run_train): a YAML run with a flag overriding it, its outputs and
-// printed test table, and a bad option rejected before any work with a message naming the key.
+// printed test table, and a bad option (or --device cuda, until a GPU trainer is linked) rejected before any work
+// with a message naming the key.
 
 import Foundation
 import Testing
@@ -43,5 +44,13 @@ import TestSupport
         ])
         #expect(run.status == 1)
         #expect(run.standardError == "error: command line: unknown key 'learning_rate'.\n")
+    }
+
+    @Test func cudaDeviceWithoutAGPUTrainerFailsClearly() throws {
+        let run = try InfoCommandEndToEndTests.swiftmace([
+            "train", "--name", "x", "--train_file", "Tests/Fixtures/training/ethanol12.xyz", "--device", "cuda",
+        ])
+        #expect(run.status == 1)
+        #expect(run.standardError == "error: command line: key 'device': found 'cuda'; expected cpu: this build has no GPU trainer\n")
     }
 }

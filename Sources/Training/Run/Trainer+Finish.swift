@@ -10,7 +10,8 @@ import Support
 import Tensors
 
 extension Trainer {
-    func finish(store: CheckpointStore, model: MACEModel) throws -> Outcome {
+    /// - Parameter evaluator: where the tables' predictions come from (it gets each final model's weights).
+    func finish(store: CheckpointStore, model: MACEModel, evaluator: (any ExternalGradientEvaluator)?) throws -> Outcome {
         var stages: [(stageTwo: Bool, suffix: String)] = [(false, "")]
         if options.stageTwoEnabled, try !store.improvedCheckpoints(stageTwo: true).isEmpty { stages.append((true, "_stagetwo")) }
         var paths: [String] = [], tables: [String] = []
@@ -33,12 +34,13 @@ extension Trainer {
             }
             paths.append(path)
             log("Saved model to \(path)")
+            try evaluator?.setParameters(final)
 
             var rows: [(name: String, metrics: EvaluationMetrics)] = []
             var sets: [(name: String, configurations: [Configuration])] = [("train", data.train), ("valid", data.valid)]
             sets += data.tests
             for (name, configurations) in sets where !configurations.isEmpty {
-                let evaluation = try evaluateSet(final, configurations, lossFunction)
+                let evaluation = try evaluateSet(final, configurations, lossFunction, evaluator: evaluator)
                 rows.append((name, evaluation.total))
                 if evaluation.byType.count > 1 || evaluation.byType.first?.type != "Default" {
                     rows += evaluation.byType.map { ("\(name) [\($0.type)]", $0.metrics) }
@@ -58,19 +60,19 @@ extension Trainer {
     }
 
     /// Metrics of one data set (total and per config_type) and its force components, for tables and parity plots.
-    func evaluateSet(_ model: MACEModel, _ configurations: [Configuration], _ loss: LossFunction) throws
-        -> (total: EvaluationMetrics, byType: [(type: String, metrics: EvaluationMetrics)], referenceForces: [Double],
-            predictedForces: [Double])
-    {
+    /// - Parameter evaluator: where the predictions come from instead of `model`, holding `model`'s weights.
+    func evaluateSet(
+        _ model: MACEModel, _ configurations: [Configuration], _ loss: LossFunction,
+        evaluator: (any ExternalGradientEvaluator)?
+    ) throws -> (total: EvaluationMetrics, byType: [(type: String, metrics: EvaluationMetrics)],
+                 referenceForces: [Double], predictedForces: [Double]) {
         var types: [String] = []
         for configuration in configurations where !types.contains(configuration.configType) { types.append(configuration.configType) }
         var total = MetricsAccumulator()
         var byType = types.map { MetricsAccumulator(configType: $0) }
         var reference: [Double] = [], predicted: [Double] = []
         for batch in try batches(configurations, size: options.validBatchSize, model: model) {
-            let predictions = try batch.predictions(of: model, computeStress: loss.needsStress || options.computeStress,
-                                                    createGraph: false)
-            let value = try withoutGradient { try loss(predictions, batch.labels).scalarValue }
+            let (predictions, value) = try evaluated(batch, model, loss, evaluator: evaluator)
             total.add(labels: batch.labels, predictions: predictions, loss: value)
             for index in byType.indices { byType[index].add(labels: batch.labels, predictions: predictions, loss: value) }
             reference += batch.labels.forces.toArray()

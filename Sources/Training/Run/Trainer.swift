@@ -21,13 +21,29 @@ public struct Trainer {
     /// Checked between optimiser steps; true stops the run after saving a checkpoint (SIGINT by default).
     public var shouldStop: () -> Bool = { Interruption.isRequested }
 
+    /// Builds the external evaluator the run takes predictions and gradients from; nil: the CPU model and autodiff.
+    public let evaluatorFactory: ExternalGradientEvaluatorFactory?
+    /// Shards per batch: one per core on the CPU, the whole batch as one graph for an external evaluator.
+    var shardCount: Int { evaluatorFactory == nil ? cpuCoreCount : 1 }
+
     /// Reads and checks the data of `options` (no training yet).
-    /// - Throws: `TrainingError` naming the key at fault, the readers' `AtomsError`.
-    public init(options: TrainingOptions, source: String, log: @escaping (String) -> Void = { print($0) }) throws {
+    /// - Parameter evaluatorFactory: the evaluator (the GPU model) to train through; required for `device: cuda`.
+    /// - Throws: `TrainingError` naming the key at fault (also `device: cuda` without an evaluator, and a loss or
+    ///   `compute_stress` that needs stress from an evaluator), the readers' `AtomsError`.
+    public init(
+        options: TrainingOptions, source: String, log: @escaping (String) -> Void = { print($0) },
+        evaluatorFactory: ExternalGradientEvaluatorFactory? = nil
+    ) throws {
+        if options.device == .cuda && evaluatorFactory == nil {
+            throw TrainingError.invalidValue(InputLocation(file: source, key: "device"), found: "cuda",
+                                             expected: "cpu: this build has no GPU trainer")
+        }
         self.options = options
         self.source = source
         self.log = log
+        self.evaluatorFactory = evaluatorFactory
         data = try TrainingData.load(options: options, source: source)
+        if evaluatorFactory != nil { try checkExternalEvaluatorOptions() }
     }
 
     /// What a finished (or stopped) run produced.
@@ -96,6 +112,7 @@ public struct Trainer {
             try store.saveLatest(state.checkpoint(model: model))
         }
 
+        let evaluator = try evaluatorFactory?(model)
         let validBatches = try batches(data.valid, size: options.validBatchSize, model: model)
         var epochsRun = 0
         var epoch = state.nextEpoch
@@ -122,23 +139,30 @@ public struct Trainer {
                 }
                 let batch = try TrainingBatch(configurations: order[(step * size)..<((step + 1) * size)].map { data.train[$0] },
                                               model: model, configTypeWeights: options.configTypeWeights,
-                                              shardCount: cpuCoreCount)
+                                              shardCount: shardCount)
                 let result = try TrainingStep.take(model: &model, optimizer: &state.optimizer, ema: &state.ema,
-                                                   maxGradNorm: options.clipGrad, shards: batch.shards.count) {
-                    try batch.loss(of: $0, lossFunction, shard: $1)
+                                                   maxGradNorm: options.clipGrad) { model in
+                    if let evaluator { return try batch.lossGradient(evaluator: evaluator, lossFunction, model: model) }
+                    return try TrainingStep.autodiffGradient(of: model, shards: batch.shards.count) {
+                        try batch.loss(of: $0, lossFunction, shard: $1)
+                    }
                 }
                 guard result.loss.isFinite, result.gradientNorm.isFinite else {
                     throw TrainingError.invalidData(
                         "training stopped: the loss is \(Self.text(result.loss)) (gradient norm \(Self.text(result.gradientNorm))) at epoch \(epoch), "
                             + "batch \(step); try a smaller lr. The last good checkpoint is \(store.latestPath)")
                 }
+                try evaluator?.setParameters(model)
                 trainLoss += result.loss
             }
             state.stepsDone = 0
             try results.append([("mode", .text("opt")), ("epoch", .integer(epoch)),
                                 ("loss", .number(trainLoss / Double(max(1, order.count / size))))])
             if epoch % options.evalInterval == 0 {
-                let metrics = try evaluate(validationModel(model, state), validBatches, lossFunction)
+                let validation = validationModel(model, state)
+                if state.ema != nil { try evaluator?.setParameters(validation) }
+                let metrics = try evaluate(validation, validBatches, lossFunction, evaluator: evaluator)
+                if state.ema != nil { try evaluator?.setParameters(model) }
                 state.lastValidationLoss = metrics.loss
                 try results.append(metrics.record(mode: "eval", epoch: epoch))
                 let decision = state.schedule.endEpoch(epoch, validationLoss: metrics.loss)
@@ -162,7 +186,7 @@ public struct Trainer {
             epochsRun += 1
             epoch += 1
         }
-        var outcome = try finish(store: store, model: model)
+        var outcome = try finish(store: store, model: model, evaluator: evaluator)
         outcome.epochsRun = epochsRun
         return outcome
     }
@@ -181,21 +205,36 @@ public struct Trainer {
     func batches(_ configurations: [Configuration], size: Int, model: MACEModel) throws -> [TrainingBatch] {
         try stride(from: 0, to: configurations.count, by: max(1, size)).map {
             try TrainingBatch(configurations: Array(configurations[$0..<min($0 + size, configurations.count)]), model: model,
-                              configTypeWeights: options.configTypeWeights, shardCount: cpuCoreCount)
+                              configTypeWeights: options.configTypeWeights, shardCount: shardCount)
         }
     }
 
     /// mace's `evaluate`: loss and error metrics of `model` over `batches`, optionally for one config type.
-    func evaluate(_ model: MACEModel, _ batches: [TrainingBatch], _ loss: LossFunction, configType: String? = nil) throws
-        -> EvaluationMetrics
-    {
+    /// - Parameter evaluator: where the predictions come from instead of `model`, holding `model`'s weights.
+    func evaluate(
+        _ model: MACEModel, _ batches: [TrainingBatch], _ loss: LossFunction, configType: String? = nil,
+        evaluator: (any ExternalGradientEvaluator)?
+    ) throws -> EvaluationMetrics {
         var accumulator = MetricsAccumulator(configType: configType)
         for batch in batches {
-            let predictions = try batch.predictions(of: model, computeStress: loss.needsStress || options.computeStress,
-                                                    createGraph: false)
-            let value = try withoutGradient { try loss(predictions, batch.labels).scalarValue }
+            let (predictions, value) = try evaluated(batch, model, loss, evaluator: evaluator)
             accumulator.add(labels: batch.labels, predictions: predictions, loss: value)
         }
         return accumulator.compute()
+    }
+
+    /// The predictions on `batch` and their loss, without gradients: from `evaluator` (holding `model`'s weights)
+    /// when there is one, else from `model` on the CPU.
+    func evaluated(
+        _ batch: TrainingBatch, _ model: MACEModel, _ loss: LossFunction, evaluator: (any ExternalGradientEvaluator)?
+    ) throws -> (predictions: Predictions, loss: Double) {
+        if let evaluator {
+            let predictions = try batch.predictions(from: evaluator, dtype: model.dtype)
+            let value = try withoutGradient { try loss(predictions.zeroStressFilled(for: loss), batch.labels).scalarValue }
+            return (predictions, value)
+        }
+        let predictions = try batch.predictions(of: model, computeStress: loss.needsStress || options.computeStress,
+                                                createGraph: false)
+        return (predictions, try withoutGradient { try loss(predictions, batch.labels).scalarValue })
     }
 }

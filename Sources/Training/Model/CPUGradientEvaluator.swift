@@ -1,0 +1,63 @@
+// SwiftMACE, MIT licence.
+// CPUGradientEvaluator: ExternalGradientEvaluator on the CPU MACE model with Tensors' autodiff (forces by
+// createGraph, parameter gradients by the double backward): the reference an external evaluator must match.
+
+import MACE
+import Tensors
+
+/// The external-evaluator protocol computed by the CPU model: training through it equals the plain CPU trainer up to
+/// round-off, which tests the external path without a GPU.
+public final class CPUGradientEvaluator: ExternalGradientEvaluator {
+    /// The model with its parameters as leaves requiring grad.
+    private var model: MACEModel
+    private var leaves: [Tensor]
+    /// The last `evaluate`: its graph and the recorded energies `[G]` and forces `[N, 3]`.
+    private var pass: (graph: AtomicGraph, energies: Tensor, forces: Tensor)?
+
+    public init(model: MACEModel) {
+        self.model = model
+        leaves = []
+        setTrackedParameters(model)
+    }
+
+    public func evaluate(_ graph: AtomicGraph) throws -> [MACEOutput] {
+        let predictions = try model.predict(graph, computeForces: true, createGraph: true)
+        guard let forces = predictions.forces else { preconditionFailure("predict(computeForces: true) made no forces") }
+        pass = (graph, predictions.energies, forces)
+        let energies = predictions.energies.toArray(), nodeEnergies = predictions.nodeEnergies.toArray()
+        let force = forces.toArray()
+        return (0..<graph.numGraphs).map { g in
+            let nodes = graph.ptr[g]..<graph.ptr[g + 1]
+            return MACEOutput(energy: energies[g], nodeEnergies: Array(nodeEnergies[nodes]),
+                              forces: nodes.map { SIMD3(force[3 * $0], force[3 * $0 + 1], force[3 * $0 + 2]) })
+        }
+    }
+
+    /// - Throws: `TrainingError.invalidData` when `graph` is not the one last evaluated or the cotangent counts
+    ///   are not its graph and atom counts.
+    public func parameterGradients(
+        _ graph: AtomicGraph, energyCotangents: [Double], forceCotangents: [SIMD3<Double>]
+    ) throws -> [[Double]] {
+        guard let pass, pass.graph.positions == graph.positions, pass.graph.senders == graph.senders,
+              pass.graph.ptr == graph.ptr
+        else { throw TrainingError.invalidData("CPUGradientEvaluator.parameterGradients: evaluate this graph first") }
+        guard energyCotangents.count == graph.numGraphs, forceCotangents.count == graph.numNodes else {
+            throw TrainingError.invalidData(
+                "CPUGradientEvaluator.parameterGradients: \(energyCotangents.count) energy and \(forceCotangents.count) "
+                    + "force cotangents for \(graph.numGraphs) graphs and \(graph.numNodes) atoms")
+        }
+        let c = try Tensor(energyCotangents, shape: [graph.numGraphs], dtype: model.dtype)
+        let v = try Tensor(forceCotangents.flatMap { [$0.x, $0.y, $0.z] }, shape: [graph.numNodes, 3], dtype: model.dtype)
+        let gradients = try grad(of: [pass.energies, pass.forces], withRespectTo: leaves, seeds: [c, v], allowUnused: true)
+        return gradients.map { $0.toArray() }
+    }
+
+    public func setParameters(_ model: MACEModel) throws { setTrackedParameters(model) }
+
+    private func setTrackedParameters(_ source: MACEModel) {
+        leaves = source.parameterValues.map { $0.detached().requiringGrad() }
+        model = source
+        model.parameterValues = leaves
+        pass = nil
+    }
+}
