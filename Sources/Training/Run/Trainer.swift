@@ -1,7 +1,8 @@
 // SwiftMACE, MIT licence.
 // Trainer: mace-torch's `run_train` + `tools/train.train` epoch loop on a new MACE model: shuffled batches
 // (drop_last), optimiser steps with clipping and EMA, validation every eval_interval on the EMA weights, scheduler,
-// stage two, patience, checkpoints (latest every epoch, best by validation loss), exact resume, SIGINT and NaN stops.
+// stage two, patience, checkpoints (latest every epoch, best by validation loss), exact resume, SIGINT and NaN stops;
+// predictions and gradients from the CPU model by autodiff, or from an ExternalGradientEvaluator (the GPU model).
 
 import Atoms
 import Equivariance
