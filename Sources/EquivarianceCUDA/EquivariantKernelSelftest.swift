@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
 // The "equivariant kernels" group of `swiftmace selftest --device cuda`: the generated conv_tp and symmetric
-// contraction kernels against the float64 ReferenceExecutor on fresh random inputs, float32 and float64.
+// contraction kernels (forward, derivatives, the contraction's dual training kernels) against the float64
+// ReferenceExecutor on fresh random inputs, float32 and float64.
 
 import Support
 import CUDA
@@ -95,6 +96,17 @@ public enum EquivariantKernelSelftest {
                     if reference == nil { reference = try checker.reference(&generator) }
                     guard let reference else { return (false, "no reference") }
                     return try checker.compare(reference, scalar)
+                }
+            }
+            // Fewer nodes: the float64 reference of the dual pass costs about 4x the primal one's per node.
+            let dualChecker = DualContractionCheck(
+                kernels: contraction, descriptor: contractionDescriptor, nodes: 32, buffers: buffers)
+            var dualReference: DualContractionCheck.Reference?
+            for scalar in KernelScalar.allCases {
+                check("symmetric contraction dual (training) \(scalar)") {
+                    if dualReference == nil { dualReference = try dualChecker.reference(&generator) }
+                    guard let dualReference else { return (false, "no reference") }
+                    return try dualChecker.compare(dualReference, scalar)
                 }
             }
         }

@@ -1,13 +1,15 @@
 // SwiftMACE, MIT licence.
 // SymmetricContractionKernels: the generated monomial-form contraction kernels compiled and loaded, with typed
-// launches.
+// launches: forward, d/dx, and the dual (reverse-over-forward training) kernels on device addresses.
 
 import CUDA
 import Equivariance
 
-/// The symmetric contraction forward and input gradient on the GPU for one polynomial
+/// The symmetric contraction forward, input gradient and dual kernels on the GPU for one polynomial
 /// (``SymmetricContractionDescriptor/polynomial``). Features in ir_mul, `[nodes, size]`; `coefficients` is the
-/// plan's table (``MonomialContraction/coefficientTable(weights:elementCount:)``) in the kernel's scalar type.
+/// plan's table (``MonomialContraction/coefficientTable(weights:elementCount:)``) in the kernel's scalar type;
+/// `elements` int32 per node. The dual kernels take device addresses, so values and tangents can be the two row
+/// blocks of one stacked buffer (see ``SymmetricContractionKernelSource`` for what each computes).
 public final class SymmetricContractionKernels: @unchecked Sendable {
     public let source: SymmetricContractionKernelSource
     let module: CUDAModule
@@ -33,6 +35,36 @@ public final class SymmetricContractionKernels: @unchecked Sendable {
     ) throws {
         try launch(source.backward, nodes: nodes, scalar: scalar, stream: stream,
                    [.buffer(elements), .buffer(coefficients), .buffer(x), .buffer(dout), .buffer(dx)])
+    }
+
+    /// `out = B(x)`, `outTangent = J(x)·xTangent`.
+    public func dualForward(
+        nodes: Int, elements: UInt64, coefficients: UInt64, x: UInt64, xTangent: UInt64, out: UInt64,
+        outTangent: UInt64, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try launch(source.dualForward, nodes: nodes, scalar: scalar, stream: stream,
+                   [elements, coefficients, x, xTangent, out, outTangent].map { .pointer($0) })
+    }
+
+    /// With Ā = `dout`, Ǡ = `doutTangent`: `dx = J(x)ᵀĀ + (∂(J(x)ẋ)/∂x)ᵀǠ`, `dxTangent = J(x)ᵀǠ` (ẋ = `xTangent`).
+    public func dualBackward(
+        nodes: Int, elements: UInt64, coefficients: UInt64, x: UInt64, xTangent: UInt64, dout: UInt64,
+        doutTangent: UInt64, dx: UInt64, dxTangent: UInt64, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try launch(source.dualBackward, nodes: nodes, scalar: scalar, stream: stream,
+                   [elements, coefficients, x, xTangent, dout, doutTangent, dx, dxTangent].map { .pointer($0) })
+    }
+
+    /// Per node, `gradient[n, j, u]` `[nodes, source.plan.weightColumns.count, C]`: the derivative of
+    /// `⟨dout, B⟩ + ⟨doutTangent, J(x)·xTangent⟩` by weight column j (``MonomialContraction/weightColumns``) of the
+    /// node's element, channel u. Needs no coefficients or elements: sum the rows of each element's nodes to get
+    /// the gradient of its weights `[K·C]` per input.
+    public func dualWeightGradient(
+        nodes: Int, x: UInt64, xTangent: UInt64, dout: UInt64, doutTangent: UInt64, gradient: UInt64,
+        scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try launch(source.dualWeightGradient, nodes: nodes, scalar: scalar, stream: stream,
+                   [x, xTangent, dout, doutTangent, gradient].map { .pointer($0) })
     }
 
     private func launch(

@@ -28,6 +28,19 @@ public struct MonomialContraction: Sendable, Hashable {
         public let value: Double
     }
 
+    /// One weight column: entries `W_input[element][column·C + u]`, u < C.
+    public struct WeightColumn: Sendable, Hashable {
+        /// The polynomial input holding the weights.
+        public let input: Int
+        /// The column k (the `[C, 1]` segment) within that input.
+        public let column: Int
+
+        public init(input: Int, column: Int) {
+            self.input = input
+            self.column = column
+        }
+    }
+
     /// Channels C.
     public let channels: Int
     /// The polynomial input holding x.
@@ -101,6 +114,14 @@ public struct MonomialContraction: Sendable, Hashable {
         self.outputComponents = out.size / max(channels, 1)
         self.monomials = ordered
         self.slots = slots
+    }
+
+    /// Every weight column some slot's coefficient sums, by input then column: the row order of the weight
+    /// gradient of ``SymmetricContractionKernelSource/dualWeightGradient`` (`[nodes, weightColumns.count, C]`).
+    public var weightColumns: [WeightColumn] {
+        let columns = Set(
+            slots.flatMap { $0.contributions.map { WeightColumn(input: $0.weightInput, column: $0.column) } })
+        return columns.sorted { ($0.input, $0.column) < ($1.input, $1.column) }
     }
 
     /// The coefficient table `[elementCount, slots.count, C]` (channels contiguous) from the weight buffers.

@@ -1,20 +1,33 @@
 // SwiftMACE, MIT licence.
 // SymmetricContractionKernelSource: generated per-node kernels of the symmetric contraction in monomial form
 // (KERNELS.md §2.7): thread = channel, element-specific coefficients read from global memory (L2), monomials built
-// as parent × x in straight-line code; the backward (d/dx) walks the same tree in reverse.
+// as parent × x in straight-line code; the backward (d/dx) walks the same tree in reverse; the dual kernels run the
+// same code on (value, tangent) pairs for reverse-over-forward training.
 
-/// The forward and input-gradient kernels of a ``SymmetricContractionDescriptor`` polynomial.
+/// The forward, input-gradient and training (dual) kernels of a ``SymmetricContractionDescriptor`` polynomial.
 ///
-/// Both take `(int nodes, const int* elements, const T* coefficients, const T* x, …)`, block `(channelThreads,
-/// rowsPerBlock)`, one node per y-thread: ``forward`` writes `out = B` `[nodes, B.size]`; ``backward`` reads
-/// `dout` `[nodes, B.size]` and writes `dx` `[nodes, x.size]`. Features are in ir_mul; `coefficients` is
-/// ``MonomialContraction/coefficientTable(weights:elementCount:)`` `[elements, slots, C]`. The gradient with
-/// respect to the weights is not generated yet (training).
+/// All take `(int nodes, …)`, block `(channelThreads, rowsPerBlock)`, one node per y-thread; features are in ir_mul
+/// `[nodes, size]`, channels contiguous, and `coefficients` is ``MonomialContraction/coefficientTable(weights:
+/// elementCount:)`` `[elements, slots, C]` indexed by `elements` (int32 per node):
+/// - ``forward`` `(elements, coefficients, x, out)`: `out = B(x)`.
+/// - ``backward`` `(elements, coefficients, x, dout, dx)`: `dx = J(x)ᵀ dout`.
+/// - ``dualForward`` `(elements, coefficients, x, xTangent, out, outTangent)`: `out = B(x)`, `outTangent = J(x) ẋ`.
+/// - ``dualBackward`` `(elements, coefficients, x, xTangent, dout, doutTangent, dx, dxTangent)`: with the primal
+///   adjoint Ā = `dout` and the tangent adjoint Ǡ = `doutTangent`, `dx = J(x)ᵀ Ā + (∂(J(x) ẋ)/∂x)ᵀ Ǡ` and
+///   `dxTangent = J(x)ᵀ Ǡ` (the d/dx kernel on dual numbers x + εẋ, Ǡ + εĀ: value part dxTangent, ε part dx).
+/// - ``dualWeightGradient`` `(x, xTangent, dout, doutTangent, gradient)`: per node, `gradient[n, j, u] =
+///   ∂(⟨Ā, B⟩ + ⟨Ǡ, J(x) ẋ⟩)/∂W_input[element(n)][column·C + u]` for the weight columns
+///   `j` of ``MonomialContraction/weightColumns`` (`gradient` `[nodes, weightColumns.count, C]`); B is linear in
+///   the weights, so it reads no coefficients, and summing its rows over the nodes of each element gives the
+///   weights' gradient.
 public struct SymmetricContractionKernelSource: Sendable {
     public let plan: MonomialContraction
     public let forward: GeneratedKernel
     public let backward: GeneratedKernel
-    /// The module: prelude and both kernels.
+    public let dualForward: GeneratedKernel
+    public let dualBackward: GeneratedKernel
+    public let dualWeightGradient: GeneratedKernel
+    /// The module: prelude, the dual-number type and all kernels.
     public let code: String
 
     /// - Throws: `EquivarianceError.unsupported` when the polynomial is not in the form ``MonomialContraction``
@@ -23,10 +36,31 @@ public struct SymmetricContractionKernelSource: Sendable {
         let plan = try MonomialContraction(polynomial)
         self.plan = plan
         let writer = MonomialCodeWriter(plan: plan)
-        forward = writer.kernel(name: prefix + "_forward", backward: false)
-        backward = writer.kernel(name: prefix + "_backward", backward: true)
-        code = GeneratedModule.source([forward, backward])
+        forward = writer.kernel(name: prefix + "_forward", .forward)
+        backward = writer.kernel(name: prefix + "_backward", .backward)
+        dualForward = writer.kernel(name: prefix + "_dual_forward", .dualForward)
+        dualBackward = writer.kernel(name: prefix + "_dual_backward", .dualBackward)
+        dualWeightGradient = writer.kernel(name: prefix + "_dual_weight_gradient", .dualWeightGradient)
+        code = GeneratedModule.source([forward, backward]) + "\n" + Self.dualNumbers + "\n"
+            + [dualForward, dualBackward, dualWeightGradient].map(\.code).joined(separator: "\n")
     }
+
+    /// `a + εb` with ε² = 0: the dual kernels run the primal kernels' statements on these.
+    static let dualNumbers = """
+        template <typename T> struct sc_dual {
+          T v, e;
+          __device__ __forceinline__ sc_dual(T value = T(0), T tangent = T(0)) : v(value), e(tangent) {}
+        };
+        template <typename T> __device__ __forceinline__ sc_dual<T> operator+(sc_dual<T> a, sc_dual<T> b) {
+          return sc_dual<T>(a.v + b.v, a.e + b.e); }
+        template <typename T> __device__ __forceinline__ sc_dual<T> operator*(sc_dual<T> a, sc_dual<T> b) {
+          return sc_dual<T>(a.v * b.v, a.v * b.e + a.e * b.v); }
+        template <typename T> __device__ __forceinline__ sc_dual<T> operator*(T a, sc_dual<T> b) {
+          return sc_dual<T>(a * b.v, a * b.e); }
+        template <typename T> __device__ __forceinline__ sc_dual<T>& operator+=(sc_dual<T>& a, sc_dual<T> b) {
+          a.v += b.v; a.e += b.e; return a; }
+
+        """
 }
 
 /// Emits the straight-line code of a ``MonomialContraction`` by walking its monomial tree.
@@ -62,6 +96,15 @@ private struct MonomialCodeWriter {
 
     var channelThreads: Int { max(32, (plan.channels + 31) / 32 * 32) }
 
+    /// The kernels of ``SymmetricContractionKernelSource``.
+    enum Kind {
+        case forward, backward, dualForward, dualBackward, dualWeightGradient
+
+        var isDual: Bool { self != .forward && self != .backward }
+        /// The type the monomials and gradients are computed in: the scalar, or its dual number.
+        var value: String { isDual ? "D" : "T" }
+    }
+
     private func value(_ m: Int) -> String {
         plan.monomials[m].count == 1 ? "x\(plan.monomials[m][0])" : "m\(m)"
     }
@@ -70,30 +113,30 @@ private struct MonomialCodeWriter {
         plan.monomials[m].count == 1 ? "gx\(plan.monomials[m][0])" : "g\(m)"
     }
 
-    /// `m = parent · x_last`, for monomials of degree ≥ 2.
-    private func definition(_ m: Int) -> String? {
+    /// `m = parent · x_last`, for monomials of degree ≥ 2, in type `v`.
+    private func definition(_ m: Int, _ v: String) -> String? {
         guard let p = parent[m], let last = plan.monomials[m].last else { return nil }
-        return "const T m\(m) = \(value(p)) * x\(last);"
+        return "const \(v) m\(m) = \(value(p)) * x\(last);"
     }
 
-    private func forwardLines(_ m: Int) -> [String] {
-        var lines = definition(m).map { [$0] } ?? []
+    private func forwardLines(_ m: Int, _ v: String) -> [String] {
+        var lines = definition(m, v).map { [$0] } ?? []
         for s in slotsOf[m] { lines.append("b\(plan.slots[s].output) += cf[\(s) * C] * \(value(m));") }
-        return lines + children[m].flatMap(forwardLines)
+        return lines + children[m].flatMap { forwardLines($0, v) }
     }
 
     /// Post-order: a monomial's gradient is complete once its children have added theirs, then it flows to its
     /// parent (× x_last) and to x_last (× parent).
-    private func backwardLines(_ m: Int) -> [String] {
+    private func backwardLines(_ m: Int, _ v: String) -> [String] {
         var lines: [String] = []
-        if !children[m].isEmpty, let definition = definition(m) { lines.append(definition) }
+        if !children[m].isEmpty, let definition = definition(m, v) { lines.append(definition) }
         let seed = slotsOf[m].map { "cf[\($0) * C] * d\(plan.slots[$0].output)" }
         if plan.monomials[m].count == 1 {
             if !seed.isEmpty { lines.append("\(gradient(m)) += \(seed.joined(separator: " + "));") }
         } else {
-            lines.append("T \(gradient(m)) = \(seed.isEmpty ? "T(0)" : seed.joined(separator: " + "));")
+            lines.append("\(v) \(gradient(m)) = \(seed.isEmpty ? "\(v)(0)" : seed.joined(separator: " + "));")
         }
-        lines += children[m].flatMap(backwardLines)
+        lines += children[m].flatMap { backwardLines($0, v) }
         if let p = parent[m], let last = plan.monomials[m].last {
             lines.append("\(gradient(p)) += \(gradient(m)) * x\(last);")
             lines.append("gx\(last) += \(gradient(m)) * \(value(p));")
@@ -101,48 +144,121 @@ private struct MonomialCodeWriter {
         return lines
     }
 
-    func kernel(name: String, backward: Bool) -> GeneratedKernel {
+    /// Dual monomials, and per slot `t = Ā[out]·m + Ǡ[out]·ṁ` (the ε part of `d_out · m` with d = Ǡ + εĀ) added
+    /// into the accumulator of each weight column the slot's coefficient sums, times the summed coefficient values.
+    private func weightLines(_ m: Int, columns: [MonomialContraction.WeightColumn: Int]) -> [String] {
+        var lines = definition(m, "D").map { [$0] } ?? []
+        for s in slotsOf[m] {
+            var values: [Int: Double] = [:]
+            for entry in plan.slots[s].contributions {
+                let key = MonomialContraction.WeightColumn(input: entry.weightInput, column: entry.column)
+                if let j = columns[key] { values[j, default: 0] += entry.value }
+            }
+            let sums = values.keys.sorted().map { "w\($0) += T(\(CUDALiteral.hex(values[$0] ?? 0))) * t;" }
+            let t = "const T t = (d\(plan.slots[s].output) * \(value(m))).e;"
+            lines.append("{ \(t) \(sums.joined(separator: " ")) }")
+        }
+        return lines + children[m].flatMap { weightLines($0, columns: columns) }
+    }
+
+    /// Writes `values` (one per component, nil: zero) to `pointer + node · components · C + u`.
+    private func store(_ pointer: String, _ values: [String?]) -> [String] {
+        ["  { T* __restrict__ o = \(pointer) + (size_t)node * \(values.count * plan.channels) + u;"]
+            + values.enumerated().map { "    o[\($0.offset) * C] = \($0.element ?? "T(0)");" } + ["  }"]
+    }
+
+    func kernel(name: String, _ kind: Kind) -> GeneratedKernel {
         let rowsPerBlock = max(1, 256 / channelThreads)
         let inputSize = plan.inputComponents * plan.channels
         let outputSize = plan.outputComponents * plan.channels
-        var parameters: [(type: String, name: String)] = [
-            ("int", "nodes"), ("const int* __restrict__", "elements"), ("const T* __restrict__", "coefficients"),
-            ("const T* __restrict__", "x"),
-        ]
-        parameters += backward ? [("const T* __restrict__", "dout"), ("T* __restrict__", "dx")]
-            : [("T* __restrict__", "out")]
-        let used = Set(plan.monomials.flatMap { $0 })
+        let v = kind.value
+        let input = "const T* __restrict__"
+        let output = "T* __restrict__"
+        var parameters: [(type: String, name: String)] = [("int", "nodes")]
+        if kind != .dualWeightGradient {
+            parameters += [("const int* __restrict__", "elements"), (input, "coefficients")]
+        }
+        parameters.append((input, "x"))
+        if kind.isDual { parameters.append((input, "xTangent")) }
+        switch kind {
+        case .forward: parameters.append((output, "out"))
+        case .backward: parameters += [(input, "dout"), (output, "dx")]
+        case .dualForward: parameters += [(output, "out"), (output, "outTangent")]
+        case .dualBackward:
+            parameters += [(input, "dout"), (input, "doutTangent"), (output, "dx"), (output, "dxTangent")]
+        case .dualWeightGradient: parameters += [(input, "dout"), (input, "doutTangent"), (output, "gradient")]
+        }
+        let used = Set(plan.monomials.flatMap { $0 }).sorted()
+        let outputs = Set(plan.slots.map(\.output)).sorted()
         var lines = [
             "constexpr int C = \(plan.channels);", "const int u = threadIdx.x;",
             plan.channels == channelThreads ? "constexpr bool active = true;" : "const bool active = u < C;",
             "const int uc = active ? u : 0;", "const int node = blockIdx.x * blockDim.y + threadIdx.y;",
             "if (node >= nodes) return;",
-            "const T* __restrict__ cf = coefficients + (size_t)elements[node] * \(plan.slots.count * plan.channels) + uc;",
-            "const T* __restrict__ xn = x + (size_t)node * \(inputSize) + uc;",
         ]
-        lines += used.sorted().map { "const T x\($0) = xn[\($0) * C];" }
-        if backward {
-            let outputs = Set(plan.slots.map(\.output)).sorted()
-            lines.append("const T* __restrict__ dn = dout + (size_t)node * \(outputSize) + uc;")
-            lines += outputs.map { "const T d\($0) = dn[\($0) * C];" }
-            lines += used.sorted().map { "T gx\($0) = T(0);" }
-            lines += roots.flatMap(backwardLines)
-            lines.append("if (active) {")
-            lines.append("  T* __restrict__ o = dx + (size_t)node * \(inputSize) + u;")
-            lines += (0..<plan.inputComponents).map { "  o[\($0) * C] = \(used.contains($0) ? "gx\($0)" : "T(0)");" }
-            lines.append("}")
+        if kind.isDual { lines.insert("using D = sc_dual<T>;", at: 0) }
+        if kind != .dualWeightGradient {
+            lines.append(
+                "const T* __restrict__ cf = coefficients + (size_t)elements[node] * "
+                    + "\(plan.slots.count * plan.channels) + uc;")
+        }
+        lines.append("const T* __restrict__ xn = x + (size_t)node * \(inputSize) + uc;")
+        if kind.isDual {
+            lines.append("const T* __restrict__ tn = xTangent + (size_t)node * \(inputSize) + uc;")
+            lines += used.map { "const D x\($0) = D(xn[\($0) * C], tn[\($0) * C]);" }
         } else {
-            let outputs = Set(plan.slots.map(\.output))
-            lines += outputs.sorted().map { "T b\($0) = T(0);" }
-            lines += roots.flatMap(forwardLines)
+            lines += used.map { "const T x\($0) = xn[\($0) * C];" }
+        }
+        if kind == .backward || kind == .dualBackward || kind == .dualWeightGradient {
+            lines.append("const T* __restrict__ dn = dout + (size_t)node * \(outputSize) + uc;")
+            if kind.isDual {
+                // Reverse over forward: the cotangent Ǡ + εĀ, so the ε parts of the results carry Ā's terms.
+                lines.append("const T* __restrict__ dtn = doutTangent + (size_t)node * \(outputSize) + uc;")
+                lines += outputs.map { "const D d\($0) = D(dtn[\($0) * C], dn[\($0) * C]);" }
+            } else {
+                lines += outputs.map { "const T d\($0) = dn[\($0) * C];" }
+            }
+        }
+        let components = { (count: Int, present: [Int], text: (Int) -> String) -> [String?] in
+            let set = Set(present)
+            return (0..<count).map { set.contains($0) ? text($0) : nil }
+        }
+        switch kind {
+        case .forward, .dualForward:
+            lines += outputs.map { "\(v) b\($0) = \(v)(0);" }
+            lines += roots.flatMap { forwardLines($0, v) }
             lines.append("if (active) {")
-            lines.append("  T* __restrict__ o = out + (size_t)node * \(outputSize) + u;")
-            lines += (0..<plan.outputComponents).map { "  o[\($0) * C] = \(outputs.contains($0) ? "b\($0)" : "T(0)");" }
+            if kind == .forward {
+                lines += store("out", components(plan.outputComponents, outputs) { "b\($0)" })
+            } else {
+                lines += store("out", components(plan.outputComponents, outputs) { "b\($0).v" })
+                lines += store("outTangent", components(plan.outputComponents, outputs) { "b\($0).e" })
+            }
+            lines.append("}")
+        case .backward, .dualBackward:
+            lines += used.map { "\(v) gx\($0) = \(v)(0);" }
+            lines += roots.flatMap { backwardLines($0, v) }
+            lines.append("if (active) {")
+            if kind == .backward {
+                lines += store("dx", components(plan.inputComponents, used) { "gx\($0)" })
+            } else {
+                lines += store("dx", components(plan.inputComponents, used) { "gx\($0).e" })
+                lines += store("dxTangent", components(plan.inputComponents, used) { "gx\($0).v" })
+            }
+            lines.append("}")
+        case .dualWeightGradient:
+            let columns = plan.weightColumns
+            let index = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($0.element, $0.offset) })
+            lines += columns.indices.map { "T w\($0) = T(0);" }
+            lines += roots.flatMap { weightLines($0, columns: index) }
+            lines.append("if (active) {")
+            lines += store("gradient", columns.indices.map { "w\($0)" })
             lines.append("}")
         }
         let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
-        var code = "// \(name): \(plan.monomials.count) monomials, \(plan.slots.count) coefficient slots per element, "
-            + "\(plan.channels) channels\n"
+        var code = "// \(name): \(plan.monomials.count) monomials, \(plan.slots.count) coefficient slots per "
+            + "element, \(plan.channels) channels"
+            + (kind == .dualWeightGradient ? ", \(plan.weightColumns.count) weight columns\n" : "\n")
         code += "template <typename T>\n__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
         code += lines.map { "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
         code += GeneratedModule.entryPoints(name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock)

@@ -93,11 +93,12 @@ __device__ __forceinline__ void contraction_forward_body(int nodes, const int* _
   const T m29 = m28 * x3;
   b3 += cf[26 * C] * m29;
   if (active) {
-    T* __restrict__ o = out + (size_t)node * 128 + u;
-    o[0 * C] = b0;
-    o[1 * C] = b1;
-    o[2 * C] = b2;
-    o[3 * C] = b3;
+    { T* __restrict__ o = out + (size_t)node * 128 + u;
+      o[0 * C] = b0;
+      o[1 * C] = b1;
+      o[2 * C] = b2;
+      o[3 * C] = b3;
+    }
   }
 }
 
@@ -236,11 +237,12 @@ __device__ __forceinline__ void contraction_backward_body(int nodes, const int* 
   gx3 += g28 * x3;
   gx3 += g28 * x3;
   if (active) {
-    T* __restrict__ o = dx + (size_t)node * 128 + u;
-    o[0 * C] = gx0;
-    o[1 * C] = gx1;
-    o[2 * C] = gx2;
-    o[3 * C] = gx3;
+    { T* __restrict__ o = dx + (size_t)node * 128 + u;
+      o[0 * C] = gx0;
+      o[1 * C] = gx1;
+      o[2 * C] = gx2;
+      o[3 * C] = gx3;
+    }
   }
 }
 
@@ -262,4 +264,423 @@ extern "C" __global__ void __launch_bounds__(256) contraction_backward_f64(
     const double* __restrict__ dout,
     double* __restrict__ dx) {
   contraction_backward_body<double>(nodes, elements, coefficients, x, dout, dx);
+}
+
+template <typename T> struct sc_dual {
+  T v, e;
+  __device__ __forceinline__ sc_dual(T value = T(0), T tangent = T(0)) : v(value), e(tangent) {}
+};
+template <typename T> __device__ __forceinline__ sc_dual<T> operator+(sc_dual<T> a, sc_dual<T> b) {
+  return sc_dual<T>(a.v + b.v, a.e + b.e); }
+template <typename T> __device__ __forceinline__ sc_dual<T> operator*(sc_dual<T> a, sc_dual<T> b) {
+  return sc_dual<T>(a.v * b.v, a.v * b.e + a.e * b.v); }
+template <typename T> __device__ __forceinline__ sc_dual<T> operator*(T a, sc_dual<T> b) {
+  return sc_dual<T>(a * b.v, a * b.e); }
+template <typename T> __device__ __forceinline__ sc_dual<T>& operator+=(sc_dual<T>& a, sc_dual<T> b) {
+  a.v += b.v; a.e += b.e; return a; }
+
+// contraction_dual_forward: 30 monomials, 27 coefficient slots per element, 32 channels
+template <typename T>
+__device__ __forceinline__ void contraction_dual_forward_body(int nodes, const int* __restrict__ elements, const T* __restrict__ coefficients, const T* __restrict__ x, const T* __restrict__ xTangent, T* __restrict__ out, T* __restrict__ outTangent) {
+  using D = sc_dual<T>;
+  constexpr int C = 32;
+  const int u = threadIdx.x;
+  constexpr bool active = true;
+  const int uc = active ? u : 0;
+  const int node = blockIdx.x * blockDim.y + threadIdx.y;
+  if (node >= nodes) return;
+  const T* __restrict__ cf = coefficients + (size_t)elements[node] * 864 + uc;
+  const T* __restrict__ xn = x + (size_t)node * 128 + uc;
+  const T* __restrict__ tn = xTangent + (size_t)node * 128 + uc;
+  const D x0 = D(xn[0 * C], tn[0 * C]);
+  const D x1 = D(xn[1 * C], tn[1 * C]);
+  const D x2 = D(xn[2 * C], tn[2 * C]);
+  const D x3 = D(xn[3 * C], tn[3 * C]);
+  D b0 = D(0);
+  D b1 = D(0);
+  D b2 = D(0);
+  D b3 = D(0);
+  b0 += cf[0 * C] * x0;
+  const D m1 = x0 * x0;
+  b0 += cf[1 * C] * m1;
+  const D m2 = m1 * x0;
+  b0 += cf[2 * C] * m2;
+  const D m3 = m1 * x1;
+  b1 += cf[3 * C] * m3;
+  const D m4 = m1 * x2;
+  b2 += cf[4 * C] * m4;
+  const D m5 = m1 * x3;
+  b3 += cf[5 * C] * m5;
+  const D m6 = x0 * x1;
+  b1 += cf[6 * C] * m6;
+  const D m7 = m6 * x1;
+  b0 += cf[7 * C] * m7;
+  const D m8 = x0 * x2;
+  b2 += cf[8 * C] * m8;
+  const D m9 = m8 * x2;
+  b0 += cf[9 * C] * m9;
+  const D m10 = x0 * x3;
+  b3 += cf[10 * C] * m10;
+  const D m11 = m10 * x3;
+  b0 += cf[11 * C] * m11;
+  b1 += cf[12 * C] * x1;
+  const D m13 = x1 * x1;
+  b0 += cf[13 * C] * m13;
+  const D m14 = m13 * x1;
+  b1 += cf[14 * C] * m14;
+  const D m15 = m13 * x2;
+  b2 += cf[15 * C] * m15;
+  const D m16 = m13 * x3;
+  b3 += cf[16 * C] * m16;
+  const D m17 = x1 * x2;
+  const D m18 = m17 * x2;
+  b1 += cf[17 * C] * m18;
+  const D m19 = x1 * x3;
+  const D m20 = m19 * x3;
+  b1 += cf[18 * C] * m20;
+  b2 += cf[19 * C] * x2;
+  const D m22 = x2 * x2;
+  b0 += cf[20 * C] * m22;
+  const D m23 = m22 * x2;
+  b2 += cf[21 * C] * m23;
+  const D m24 = m22 * x3;
+  b3 += cf[22 * C] * m24;
+  const D m25 = x2 * x3;
+  const D m26 = m25 * x3;
+  b2 += cf[23 * C] * m26;
+  b3 += cf[24 * C] * x3;
+  const D m28 = x3 * x3;
+  b0 += cf[25 * C] * m28;
+  const D m29 = m28 * x3;
+  b3 += cf[26 * C] * m29;
+  if (active) {
+    { T* __restrict__ o = out + (size_t)node * 128 + u;
+      o[0 * C] = b0.v;
+      o[1 * C] = b1.v;
+      o[2 * C] = b2.v;
+      o[3 * C] = b3.v;
+    }
+    { T* __restrict__ o = outTangent + (size_t)node * 128 + u;
+      o[0 * C] = b0.e;
+      o[1 * C] = b1.e;
+      o[2 * C] = b2.e;
+      o[3 * C] = b3.e;
+    }
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256) contraction_dual_forward_f32(
+    int nodes,
+    const int* __restrict__ elements,
+    const float* __restrict__ coefficients,
+    const float* __restrict__ x,
+    const float* __restrict__ xTangent,
+    float* __restrict__ out,
+    float* __restrict__ outTangent) {
+  contraction_dual_forward_body<float>(nodes, elements, coefficients, x, xTangent, out, outTangent);
+}
+
+extern "C" __global__ void __launch_bounds__(256) contraction_dual_forward_f64(
+    int nodes,
+    const int* __restrict__ elements,
+    const double* __restrict__ coefficients,
+    const double* __restrict__ x,
+    const double* __restrict__ xTangent,
+    double* __restrict__ out,
+    double* __restrict__ outTangent) {
+  contraction_dual_forward_body<double>(nodes, elements, coefficients, x, xTangent, out, outTangent);
+}
+
+// contraction_dual_backward: 30 monomials, 27 coefficient slots per element, 32 channels
+template <typename T>
+__device__ __forceinline__ void contraction_dual_backward_body(int nodes, const int* __restrict__ elements, const T* __restrict__ coefficients, const T* __restrict__ x, const T* __restrict__ xTangent, const T* __restrict__ dout, const T* __restrict__ doutTangent, T* __restrict__ dx, T* __restrict__ dxTangent) {
+  using D = sc_dual<T>;
+  constexpr int C = 32;
+  const int u = threadIdx.x;
+  constexpr bool active = true;
+  const int uc = active ? u : 0;
+  const int node = blockIdx.x * blockDim.y + threadIdx.y;
+  if (node >= nodes) return;
+  const T* __restrict__ cf = coefficients + (size_t)elements[node] * 864 + uc;
+  const T* __restrict__ xn = x + (size_t)node * 128 + uc;
+  const T* __restrict__ tn = xTangent + (size_t)node * 128 + uc;
+  const D x0 = D(xn[0 * C], tn[0 * C]);
+  const D x1 = D(xn[1 * C], tn[1 * C]);
+  const D x2 = D(xn[2 * C], tn[2 * C]);
+  const D x3 = D(xn[3 * C], tn[3 * C]);
+  const T* __restrict__ dn = dout + (size_t)node * 128 + uc;
+  const T* __restrict__ dtn = doutTangent + (size_t)node * 128 + uc;
+  const D d0 = D(dtn[0 * C], dn[0 * C]);
+  const D d1 = D(dtn[1 * C], dn[1 * C]);
+  const D d2 = D(dtn[2 * C], dn[2 * C]);
+  const D d3 = D(dtn[3 * C], dn[3 * C]);
+  D gx0 = D(0);
+  D gx1 = D(0);
+  D gx2 = D(0);
+  D gx3 = D(0);
+  gx0 += cf[0 * C] * d0;
+  const D m1 = x0 * x0;
+  D g1 = cf[1 * C] * d0;
+  D g2 = cf[2 * C] * d0;
+  g1 += g2 * x0;
+  gx0 += g2 * m1;
+  D g3 = cf[3 * C] * d1;
+  g1 += g3 * x1;
+  gx1 += g3 * m1;
+  D g4 = cf[4 * C] * d2;
+  g1 += g4 * x2;
+  gx2 += g4 * m1;
+  D g5 = cf[5 * C] * d3;
+  g1 += g5 * x3;
+  gx3 += g5 * m1;
+  gx0 += g1 * x0;
+  gx0 += g1 * x0;
+  const D m6 = x0 * x1;
+  D g6 = cf[6 * C] * d1;
+  D g7 = cf[7 * C] * d0;
+  g6 += g7 * x1;
+  gx1 += g7 * m6;
+  gx0 += g6 * x1;
+  gx1 += g6 * x0;
+  const D m8 = x0 * x2;
+  D g8 = cf[8 * C] * d2;
+  D g9 = cf[9 * C] * d0;
+  g8 += g9 * x2;
+  gx2 += g9 * m8;
+  gx0 += g8 * x2;
+  gx2 += g8 * x0;
+  const D m10 = x0 * x3;
+  D g10 = cf[10 * C] * d3;
+  D g11 = cf[11 * C] * d0;
+  g10 += g11 * x3;
+  gx3 += g11 * m10;
+  gx0 += g10 * x3;
+  gx3 += g10 * x0;
+  gx1 += cf[12 * C] * d1;
+  const D m13 = x1 * x1;
+  D g13 = cf[13 * C] * d0;
+  D g14 = cf[14 * C] * d1;
+  g13 += g14 * x1;
+  gx1 += g14 * m13;
+  D g15 = cf[15 * C] * d2;
+  g13 += g15 * x2;
+  gx2 += g15 * m13;
+  D g16 = cf[16 * C] * d3;
+  g13 += g16 * x3;
+  gx3 += g16 * m13;
+  gx1 += g13 * x1;
+  gx1 += g13 * x1;
+  const D m17 = x1 * x2;
+  D g17 = D(0);
+  D g18 = cf[17 * C] * d1;
+  g17 += g18 * x2;
+  gx2 += g18 * m17;
+  gx1 += g17 * x2;
+  gx2 += g17 * x1;
+  const D m19 = x1 * x3;
+  D g19 = D(0);
+  D g20 = cf[18 * C] * d1;
+  g19 += g20 * x3;
+  gx3 += g20 * m19;
+  gx1 += g19 * x3;
+  gx3 += g19 * x1;
+  gx2 += cf[19 * C] * d2;
+  const D m22 = x2 * x2;
+  D g22 = cf[20 * C] * d0;
+  D g23 = cf[21 * C] * d2;
+  g22 += g23 * x2;
+  gx2 += g23 * m22;
+  D g24 = cf[22 * C] * d3;
+  g22 += g24 * x3;
+  gx3 += g24 * m22;
+  gx2 += g22 * x2;
+  gx2 += g22 * x2;
+  const D m25 = x2 * x3;
+  D g25 = D(0);
+  D g26 = cf[23 * C] * d2;
+  g25 += g26 * x3;
+  gx3 += g26 * m25;
+  gx2 += g25 * x3;
+  gx3 += g25 * x2;
+  gx3 += cf[24 * C] * d3;
+  const D m28 = x3 * x3;
+  D g28 = cf[25 * C] * d0;
+  D g29 = cf[26 * C] * d3;
+  g28 += g29 * x3;
+  gx3 += g29 * m28;
+  gx3 += g28 * x3;
+  gx3 += g28 * x3;
+  if (active) {
+    { T* __restrict__ o = dx + (size_t)node * 128 + u;
+      o[0 * C] = gx0.e;
+      o[1 * C] = gx1.e;
+      o[2 * C] = gx2.e;
+      o[3 * C] = gx3.e;
+    }
+    { T* __restrict__ o = dxTangent + (size_t)node * 128 + u;
+      o[0 * C] = gx0.v;
+      o[1 * C] = gx1.v;
+      o[2 * C] = gx2.v;
+      o[3 * C] = gx3.v;
+    }
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256) contraction_dual_backward_f32(
+    int nodes,
+    const int* __restrict__ elements,
+    const float* __restrict__ coefficients,
+    const float* __restrict__ x,
+    const float* __restrict__ xTangent,
+    const float* __restrict__ dout,
+    const float* __restrict__ doutTangent,
+    float* __restrict__ dx,
+    float* __restrict__ dxTangent) {
+  contraction_dual_backward_body<float>(nodes, elements, coefficients, x, xTangent, dout, doutTangent, dx, dxTangent);
+}
+
+extern "C" __global__ void __launch_bounds__(256) contraction_dual_backward_f64(
+    int nodes,
+    const int* __restrict__ elements,
+    const double* __restrict__ coefficients,
+    const double* __restrict__ x,
+    const double* __restrict__ xTangent,
+    const double* __restrict__ dout,
+    const double* __restrict__ doutTangent,
+    double* __restrict__ dx,
+    double* __restrict__ dxTangent) {
+  contraction_dual_backward_body<double>(nodes, elements, coefficients, x, xTangent, dout, doutTangent, dx, dxTangent);
+}
+
+// contraction_dual_weight_gradient: 30 monomials, 27 coefficient slots per element, 32 channels, 16 weight columns
+template <typename T>
+__device__ __forceinline__ void contraction_dual_weight_gradient_body(int nodes, const T* __restrict__ x, const T* __restrict__ xTangent, const T* __restrict__ dout, const T* __restrict__ doutTangent, T* __restrict__ gradient) {
+  using D = sc_dual<T>;
+  constexpr int C = 32;
+  const int u = threadIdx.x;
+  constexpr bool active = true;
+  const int uc = active ? u : 0;
+  const int node = blockIdx.x * blockDim.y + threadIdx.y;
+  if (node >= nodes) return;
+  const T* __restrict__ xn = x + (size_t)node * 128 + uc;
+  const T* __restrict__ tn = xTangent + (size_t)node * 128 + uc;
+  const D x0 = D(xn[0 * C], tn[0 * C]);
+  const D x1 = D(xn[1 * C], tn[1 * C]);
+  const D x2 = D(xn[2 * C], tn[2 * C]);
+  const D x3 = D(xn[3 * C], tn[3 * C]);
+  const T* __restrict__ dn = dout + (size_t)node * 128 + uc;
+  const T* __restrict__ dtn = doutTangent + (size_t)node * 128 + uc;
+  const D d0 = D(dtn[0 * C], dn[0 * C]);
+  const D d1 = D(dtn[1 * C], dn[1 * C]);
+  const D d2 = D(dtn[2 * C], dn[2 * C]);
+  const D d3 = D(dtn[3 * C], dn[3 * C]);
+  T w0 = T(0);
+  T w1 = T(0);
+  T w2 = T(0);
+  T w3 = T(0);
+  T w4 = T(0);
+  T w5 = T(0);
+  T w6 = T(0);
+  T w7 = T(0);
+  T w8 = T(0);
+  T w9 = T(0);
+  T w10 = T(0);
+  T w11 = T(0);
+  T w12 = T(0);
+  T w13 = T(0);
+  T w14 = T(0);
+  T w15 = T(0);
+  { const T t = (d0 * x0).e; w0 += T(0x1p+0) * t; }
+  const D m1 = x0 * x0;
+  { const T t = (d0 * m1).e; w1 += T(0x1p+0) * t; }
+  const D m2 = m1 * x0;
+  { const T t = (d0 * m2).e; w3 += T(0x1p+0) * t; }
+  const D m3 = m1 * x1;
+  { const T t = (d1 * m3).e; w10 += T(0x1.fffffffffffffp-1) * t; w12 += T(0x1.ffffffffffffdp-1) * t; w13 += T(0x1.ffffffffffffdp-1) * t; }
+  const D m4 = m1 * x2;
+  { const T t = (d2 * m4).e; w10 += T(0x1p+0) * t; w12 += T(0x1p+0) * t; w13 += T(0x1p+0) * t; }
+  const D m5 = m1 * x3;
+  { const T t = (d3 * m5).e; w10 += T(0x1.fffffffffffffp-1) * t; w12 += T(0x1.ffffffffffffdp-1) * t; w13 += T(0x1.ffffffffffffdp-1) * t; }
+  const D m6 = x0 * x1;
+  { const T t = (d1 * m6).e; w8 += T(0x1.fffffffffffffp-1) * t; w9 += T(0x1.fffffffffffffp-1) * t; }
+  const D m7 = m6 * x1;
+  { const T t = (d0 * m7).e; w4 += T(0x1.279a74590331cp-1) * t; w5 += T(0x1.279a74590331bp-1) * t; w6 += T(0x1.279a74590331bp-1) * t; }
+  const D m8 = x0 * x2;
+  { const T t = (d2 * m8).e; w8 += T(0x1p+0) * t; w9 += T(0x1p+0) * t; }
+  const D m9 = m8 * x2;
+  { const T t = (d0 * m9).e; w4 += T(0x1.279a74590331dp-1) * t; w5 += T(0x1.279a74590331dp-1) * t; w6 += T(0x1.279a74590331dp-1) * t; }
+  const D m10 = x0 * x3;
+  { const T t = (d3 * m10).e; w8 += T(0x1.fffffffffffffp-1) * t; w9 += T(0x1.fffffffffffffp-1) * t; }
+  const D m11 = m10 * x3;
+  { const T t = (d0 * m11).e; w4 += T(0x1.279a74590331cp-1) * t; w5 += T(0x1.279a74590331bp-1) * t; w6 += T(0x1.279a74590331bp-1) * t; }
+  { const T t = (d1 * x1).e; w7 += T(0x1p+0) * t; }
+  const D m13 = x1 * x1;
+  { const T t = (d0 * m13).e; w2 += T(0x1.279a74590331cp-1) * t; }
+  const D m14 = m13 * x1;
+  { const T t = (d1 * m14).e; w11 += T(0x1.279a74590331cp-1) * t; w15 += T(0x1.08654a2d4f6d9p-1) * t; }
+  const D m15 = m13 * x2;
+  { const T t = (d2 * m15).e; w11 += T(0x1.279a74590331dp-1) * t; w14 += T(0x0p+0) * t; w15 += T(0x1.08654a2d4f6dbp-1) * t; }
+  const D m16 = m13 * x3;
+  { const T t = (d3 * m16).e; w11 += T(0x1.279a74590331cp-1) * t; w14 += T(0x0p+0) * t; w15 += T(0x1.08654a2d4f6d9p-1) * t; }
+  const D m17 = x1 * x2;
+  const D m18 = m17 * x2;
+  { const T t = (d1 * m18).e; w11 += T(0x1.279a74590331dp-1) * t; w14 += T(0x0p+0) * t; w15 += T(0x1.08654a2d4f6dbp-1) * t; }
+  const D m19 = x1 * x3;
+  const D m20 = m19 * x3;
+  { const T t = (d1 * m20).e; w11 += T(0x1.279a74590331cp-1) * t; w14 += T(0x0p+0) * t; w15 += T(0x1.08654a2d4f6d9p-1) * t; }
+  { const T t = (d2 * x2).e; w7 += T(0x1p+0) * t; }
+  const D m22 = x2 * x2;
+  { const T t = (d0 * m22).e; w2 += T(0x1.279a74590331dp-1) * t; }
+  const D m23 = m22 * x2;
+  { const T t = (d2 * m23).e; w11 += T(0x1.279a74590331dp-1) * t; w15 += T(0x1.08654a2d4f6dbp-1) * t; }
+  const D m24 = m22 * x3;
+  { const T t = (d3 * m24).e; w11 += T(0x1.279a74590331dp-1) * t; w14 += T(0x0p+0) * t; w15 += T(0x1.08654a2d4f6dbp-1) * t; }
+  const D m25 = x2 * x3;
+  const D m26 = m25 * x3;
+  { const T t = (d2 * m26).e; w11 += T(0x1.279a74590331dp-1) * t; w14 += T(0x0p+0) * t; w15 += T(0x1.08654a2d4f6dbp-1) * t; }
+  { const T t = (d3 * x3).e; w7 += T(0x1p+0) * t; }
+  const D m28 = x3 * x3;
+  { const T t = (d0 * m28).e; w2 += T(0x1.279a74590331cp-1) * t; }
+  const D m29 = m28 * x3;
+  { const T t = (d3 * m29).e; w11 += T(0x1.279a74590331cp-1) * t; w15 += T(0x1.08654a2d4f6d9p-1) * t; }
+  if (active) {
+    { T* __restrict__ o = gradient + (size_t)node * 512 + u;
+      o[0 * C] = w0;
+      o[1 * C] = w1;
+      o[2 * C] = w2;
+      o[3 * C] = w3;
+      o[4 * C] = w4;
+      o[5 * C] = w5;
+      o[6 * C] = w6;
+      o[7 * C] = w7;
+      o[8 * C] = w8;
+      o[9 * C] = w9;
+      o[10 * C] = w10;
+      o[11 * C] = w11;
+      o[12 * C] = w12;
+      o[13 * C] = w13;
+      o[14 * C] = w14;
+      o[15 * C] = w15;
+    }
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256) contraction_dual_weight_gradient_f32(
+    int nodes,
+    const float* __restrict__ x,
+    const float* __restrict__ xTangent,
+    const float* __restrict__ dout,
+    const float* __restrict__ doutTangent,
+    float* __restrict__ gradient) {
+  contraction_dual_weight_gradient_body<float>(nodes, x, xTangent, dout, doutTangent, gradient);
+}
+
+extern "C" __global__ void __launch_bounds__(256) contraction_dual_weight_gradient_f64(
+    int nodes,
+    const double* __restrict__ x,
+    const double* __restrict__ xTangent,
+    const double* __restrict__ dout,
+    const double* __restrict__ doutTangent,
+    double* __restrict__ gradient) {
+  contraction_dual_weight_gradient_body<double>(nodes, x, xTangent, dout, doutTangent, gradient);
 }
