@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
-// The "equivariant kernels" group of `swiftmace selftest --device cuda`: the generated conv_tp and symmetric
-// contraction kernels against the float64 ReferenceExecutor on fresh random inputs, float32 and float64.
+// The "equivariant kernels" group of `swiftmace selftest --device cuda`: the generated conv_tp (plain and dual)
+// and symmetric contraction kernels against the float64 ReferenceExecutor on fresh random inputs, float32 and
+// float64.
 
 import Support
 import CUDA
@@ -82,6 +83,15 @@ public enum EquivariantKernelSelftest {
                         if reference == nil { reference = try checker.reference(&generator) }
                         guard let reference else { return (false, "no reference") }
                         return try checker.compare(reference, scalar)
+                    }
+                }
+                let dualChecker = DualConvolutionCheck(kernels: conv, graph: graph, buffers: buffers)
+                var dualReference: DualConvolutionCheck.Reference?
+                for scalar in KernelScalar.allCases {
+                    check("conv_tp dual \(label) \(scalar)") {
+                        if dualReference == nil { dualReference = try dualChecker.reference(&generator) }
+                        guard let dualReference else { return (false, "no reference") }
+                        return try dualChecker.compare(dualReference, scalar)
                     }
                 }
             }
