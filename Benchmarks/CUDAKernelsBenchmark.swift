@@ -1,7 +1,7 @@
 // SwiftMACE, MIT licence.
-// `swiftmace-benchmarks cuda-kernels [atoms…]`: the generated conv_tp (layer 2 of the medium model, C = 128) and
-// symmetric contraction kernels on water-like random graphs (~89 edges per atom), timed with CUDA events (3
-// warm-ups, median of 20), with FLOP/s from the descriptors and bytes/s against the H100 floor.
+// `swiftmace-benchmarks cuda-kernels [atoms…]`: the generated conv_tp (layer 2 of the medium model, C = 128; plain
+// and dual) and symmetric contraction kernels on water-like random graphs (~89 edges per atom), timed with CUDA
+// events (3 warm-ups, median of 20), with FLOP/s from the descriptors and bytes/s against the H100 floor.
 
 import CUDA
 import Equivariance
@@ -79,6 +79,33 @@ func runCUDAKernelsBenchmark(_ arguments: ArraySlice<String>) throws {
                     scalar: scalar, stream: stream)
                 try conv.senderBackward(
                     senders: senders, weight: weight, x2: x2, dmid: dmid, dx1: dx1, scalar: scalar, stream: stream)
+            }
+            // The same conv on dual numbers (value, tangent), the training pass's kernels: every operand doubled.
+            let weightTangent = try random(edges * w), x1Tangent = try random(atoms * d1)
+            let x2Tangent = try random(edges * d2), dmidTangent = try random(atoms * dm)
+            let midTangent = try DeviceBuffer(context: context, byteCount: atoms * dm * s, stream: stream)
+            let dweightTangent = try DeviceBuffer(context: context, byteCount: edges * w * s, stream: stream)
+            let dx1Tangent = try DeviceBuffer(context: context, byteCount: atoms * d1 * s, stream: stream)
+            try row("conv_tp dual forward", flop: conv.source.dualPolynomial.flopCount(batch: edges),
+                    bytes: 2 * ((edges * (w + d2) + atoms * (d1 + dm)) * s) + csrBytes) {
+                try conv.dualForward(
+                    receivers: receivers, weight: weight.address, weightTangent: weightTangent.address,
+                    x1: x1.address, x1Tangent: x1Tangent.address, x2: x2.address, x2Tangent: x2Tangent.address,
+                    mid: mid.address, midTangent: midTangent.address, scalar: scalar, stream: stream)
+            }
+            try row("conv_tp dual backward dR", flop: conv.source.dualWeightBackwardPolynomial.flopCount(batch: edges),
+                    bytes: 2 * ((edges * (w + d2) + atoms * (d1 + dm)) * s) + csrBytes) {
+                try conv.dualWeightBackward(
+                    receivers: receivers, x1: x1.address, x1Tangent: x1Tangent.address, x2: x2.address,
+                    x2Tangent: x2Tangent.address, dmid: dmid.address, dmidTangent: dmidTangent.address,
+                    dweight: dweight.address, dweightTangent: dweightTangent.address, scalar: scalar, stream: stream)
+            }
+            try row("conv_tp dual backward dx1", flop: conv.source.dualSenderBackwardPolynomial.flopCount(batch: edges),
+                    bytes: 2 * ((edges * (w + d2) + atoms * (d1 + dm)) * s) + csrBytes) {
+                try conv.dualSenderBackward(
+                    senders: senders, weight: weight.address, weightTangent: weightTangent.address, x2: x2.address,
+                    x2Tangent: x2Tangent.address, dmid: dmid.address, dmidTangent: dmidTangent.address,
+                    dx1: dx1.address, dx1Tangent: dx1Tangent.address, scalar: scalar, stream: stream)
             }
             // Symmetric contraction (layer 1, 3 elements) on the same atoms.
             let sc = scDescriptor.polynomial

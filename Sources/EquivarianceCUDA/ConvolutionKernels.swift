@@ -119,4 +119,47 @@ public final class ConvolutionKernels: @unchecked Sendable {
             entry(source.senderBackward, scalar), source.senderBackward, csr: senders,
             addresses: [weight, 0, x2, dmid, dx1], stream: stream)
     }
+
+    // MARK: - Dual numbers (reverse-over-forward training)
+
+    /// `mid` and its tangent `midTangent` per receiver row, from the per-edge `weight`, `x2`, the senders' `x1`
+    /// and each one's tangent: `ṁid = Σ TP(ẇeight, x1, x2) + TP(weight, ẋ1, x2) + TP(weight, x1, ẋ2)`. Device
+    /// addresses, indexed as in the address form of ``forward(receivers:weight:x1:x2:mid:scalar:stream:)`` (a
+    /// stacked buffer's value block and tangent block are passed separately). Plain `scalar` storage throughout.
+    public func dualForward(
+        receivers: DeviceEdgeCSR, weight: UInt64, weightTangent: UInt64, x1: UInt64, x1Tangent: UInt64, x2: UInt64,
+        x2Tangent: UInt64, mid: UInt64, midTangent: UInt64, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.dualForward.entryName(scalar)), source.dualForward, csr: receivers,
+            addresses: [weight, x1, x2, weightTangent, x1Tangent, x2Tangent, mid, midTangent], stream: stream)
+    }
+
+    /// The per-edge weight adjoints of a reverse pass over ``dualForward(receivers:weight:weightTangent:x1:x1Tangent:x2:x2Tangent:mid:midTangent:scalar:stream:)``,
+    /// from the receivers' cotangents of `mid` (`dmid`) and of its tangent (`dmidTangent`), each read once per
+    /// receiver row: `dweight = ∂⟨dmid, mid⟩/∂weight + ∂⟨dmidTangent, ṁid⟩/∂weight`, `dweightTangent =
+    /// ∂⟨dmidTangent, ṁid⟩/∂ẇeight`, written per edge. Device addresses (see `dualForward`).
+    public func dualWeightBackward(
+        receivers: DeviceEdgeCSR, x1: UInt64, x1Tangent: UInt64, x2: UInt64, x2Tangent: UInt64, dmid: UInt64,
+        dmidTangent: UInt64, dweight: UInt64, dweightTangent: UInt64, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.dualWeightBackward.entryName(scalar)), source.dualWeightBackward,
+            csr: receivers,
+            addresses: [0, x1, x2, 0, x1Tangent, x2Tangent, dmid, dmidTangent, dweight, dweightTangent], stream: stream)
+    }
+
+    /// The sender-feature adjoints of the same reverse pass, summed per sender row over the sender CSR:
+    /// `dx1 = ∂⟨dmid, mid⟩/∂x1 + ∂⟨dmidTangent, ṁid⟩/∂x1`, `dx1Tangent = ∂⟨dmidTangent, ṁid⟩/∂ẋ1`; `dmid` and
+    /// `dmidTangent` are gathered by the CSR's gathered rows (the receivers), per-edge operands indexed by its
+    /// edge IDs. Device addresses (see `dualForward`); no atomics.
+    public func dualSenderBackward(
+        senders: DeviceEdgeCSR, weight: UInt64, weightTangent: UInt64, x2: UInt64, x2Tangent: UInt64, dmid: UInt64,
+        dmidTangent: UInt64, dx1: UInt64, dx1Tangent: UInt64, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.dualSenderBackward.entryName(scalar)), source.dualSenderBackward,
+            csr: senders,
+            addresses: [weight, 0, x2, weightTangent, 0, x2Tangent, dmid, dmidTangent, dx1, dx1Tangent], stream: stream)
+    }
 }

@@ -27,7 +27,7 @@ struct DualContractionCheck {
         let table: [Double]
     }
 
-    /// (B, Ḃ) from `P.primalAndTangent([x])`, then that polynomial's backward with respect to the weights, x and ẋ
+    /// (B, Ḃ) from `P.dual([x])`, then that polynomial's backward with respect to the weights, x and ẋ
     /// with cotangents (Ā, Ǡ): the weights' gradient is scatter-added per element by the `.indexed` indexing.
     func reference(_ generator: inout SeededGenerator) throws -> Reference {
         let p = descriptor.polynomial
@@ -43,8 +43,8 @@ struct DualContractionCheck {
         let indexing = OperandIndexing(
             inputs: p.inputs.indices.map { $0 == feature ? .batched : .indexed(elements, rows: elementCount) },
             outputs: [.batched])
-        let dual = try p.primalAndTangent(withRespectTo: [feature])
-        let dualIndexing = indexing.primalAndTangent(withRespectTo: [feature])
+        let dual = try p.dual(withRespectTo: [feature])
+        let dualIndexing = indexing.dual(withRespectTo: [feature])
         let weightInputs = p.inputs.indices.filter { $0 != feature }
         let wrt = weightInputs + [feature, p.inputs.count]
         let executor = ReferenceExecutor()

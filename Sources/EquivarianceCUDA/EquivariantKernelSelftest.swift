@@ -1,6 +1,6 @@
 // SwiftMACE, MIT licence.
 // The "equivariant kernels" group of `swiftmace selftest --device cuda`: the generated conv_tp and symmetric
-// contraction kernels (forward, derivatives, the contraction's dual training kernels) against the float64
+// contraction kernels (forward, derivatives, and their dual training kernels) against the float64
 // ReferenceExecutor on fresh random inputs, float32 and float64.
 
 import Support
@@ -83,6 +83,15 @@ public enum EquivariantKernelSelftest {
                         if reference == nil { reference = try checker.reference(&generator) }
                         guard let reference else { return (false, "no reference") }
                         return try checker.compare(reference, scalar)
+                    }
+                }
+                let dualChecker = DualConvolutionCheck(kernels: conv, graph: graph, buffers: buffers)
+                var dualReference: DualConvolutionCheck.Reference?
+                for scalar in KernelScalar.allCases {
+                    check("conv_tp dual \(label) \(scalar)") {
+                        if dualReference == nil { dualReference = try dualChecker.reference(&generator) }
+                        guard let dualReference else { return (false, "no reference") }
+                        return try dualChecker.compare(dualReference, scalar)
                     }
                 }
             }

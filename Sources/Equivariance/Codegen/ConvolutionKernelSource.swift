@@ -1,7 +1,8 @@
 // SwiftMACE, MIT licence.
 // ConvolutionKernelSource: the generated kernels of mace's conv_tp (ChannelwiseTensorProductDescriptor) fused with
 // the sender gather and the receiver sum: forward, backward for the radial weights and the spherical harmonics,
-// and the sender-feature gradient over the sender CSR (deterministic, no atomics).
+// the sender-feature gradient over the sender CSR (deterministic, no atomics), and the same three on dual numbers
+// (value and tangent) for reverse-over-forward training.
 
 /// The conv_tp kernels of one descriptor, in one module source.
 ///
@@ -18,6 +19,16 @@
 ///   instead of gathering it per edge (the layer-2 conv: 20 KB per edge), at the price of one `[edges, x1]`
 ///   buffer written and read once.
 ///
+/// On dual numbers, from ``dualPolynomial`` = `dual(withRespectTo: [0, 1, 2])` = `[weight, x1, x2, ẇeight, ẋ1, ẋ2]
+/// → [mid, ṁid]` (every operand paired with its tangent, same roles and layout), for a reverse pass over a dual
+/// forward in which each output has a primal cotangent `m̄` and a tangent cotangent `ṁ̄`:
+/// - ``dualForward``: receiver CSR; `mid` and its tangent per receiver row.
+/// - ``dualWeightBackward``: receiver CSR, `backward(withRespectTo: [0, 3])` of the dual: per edge
+///   `w̄ = ∂⟨m̄, m⟩/∂w + ∂⟨ṁ̄, ṁ⟩/∂w` and `ẇ̄ = ∂⟨ṁ̄, ṁ⟩/∂ẇ`; `m̄`, `ṁ̄` read once per receiver row.
+/// - ``dualSenderBackward``: sender CSR, `backward(withRespectTo: [1, 4])` of the dual: `x̄1`, `ẋ̄1` summed per
+///   sender row, `m̄`, `ṁ̄` gathered from the receiver (no atomics).
+/// They have no 16-bit weight storage (entry points `…_f32`, `…_f64` only).
+///
 /// The per-edge weights (`weight`, and `dweight` of the backward) are in the storage type `W`: float32 kernels also
 /// come with them in bfloat16 or float16 (entry points `…_f32_bf16`, `…_f32_f16`; arithmetic still float32).
 public struct ConvolutionKernelSource: Sendable {
@@ -26,13 +37,22 @@ public struct ConvolutionKernelSource: Sendable {
     public let senderBackward: GeneratedKernel
     public let backwardWithEdgeDx1: GeneratedKernel
     public let senderSum: GeneratedKernel
+    public let dualForward: GeneratedKernel
+    public let dualWeightBackward: GeneratedKernel
+    public let dualSenderBackward: GeneratedKernel
     /// The polynomials the kernels evaluate (for FLOP counts and the reference executor).
     public let forwardPolynomial: EquivariantPolynomial
     public let backwardPolynomial: EquivariantPolynomial
     public let senderBackwardPolynomial: EquivariantPolynomial
     /// `backward(withRespectTo: [0, 1, 2])`: `[weight, x1, x2, dmid] → [dweight, dx1, dx2]`.
     public let fullBackwardPolynomial: EquivariantPolynomial
-    /// The module: prelude and the three kernels.
+    /// `dual(withRespectTo: [0, 1, 2])`: `[weight, x1, x2, dweight, dx1, dx2] → [mid, dmid]` (tangents named `d…`).
+    public let dualPolynomial: EquivariantPolynomial
+    /// `dualPolynomial.backward(withRespectTo: [0, 3])`: `[…dual inputs, dmid, ddmid] → [dweight, ddweight]`.
+    public let dualWeightBackwardPolynomial: EquivariantPolynomial
+    /// `dualPolynomial.backward(withRespectTo: [1, 4])`: `[…dual inputs, dmid, ddmid] → [dx1, ddx1]`.
+    public let dualSenderBackwardPolynomial: EquivariantPolynomial
+    /// The module: prelude and every kernel above.
     public let code: String
 
     /// - Parameter prefix: the kernels' base names start with it (e.g. "conv2" → "conv2_forward").
@@ -62,6 +82,24 @@ public struct ConvolutionKernelSource: Sendable {
         senderSum = try EdgeRowSumGenerator(
             name: prefix + "_sender_sum", channels: full.channels, size: forwardPolynomial.inputs[1].size
         ).generate()
-        code = GeneratedModule.source([forward, backward, senderBackward, backwardWithEdgeDx1, senderSum])
+        dualPolynomial = try descriptor.polynomial.dual(withRespectTo: [0, 1, 2])
+        dualWeightBackwardPolynomial = try dualPolynomial.backward(withRespectTo: [0, 3])
+        dualSenderBackwardPolynomial = try dualPolynomial.backward(withRespectTo: [1, 4])
+        dualForward = try GraphKernelGenerator(
+            dualPolynomial, name: prefix + "_dual_forward",
+            inputRoles: [.edge, .gathered, .edge, .edge, .gathered, .edge], outputRoles: [.row, .row]
+        ).generate()
+        dualWeightBackward = try GraphKernelGenerator(
+            dualWeightBackwardPolynomial, name: prefix + "_dual_weight_backward",
+            inputRoles: [.edge, .gathered, .edge, .edge, .gathered, .edge, .row, .row], outputRoles: [.edge, .edge]
+        ).generate()
+        dualSenderBackward = try GraphKernelGenerator(
+            dualSenderBackwardPolynomial, name: prefix + "_dual_sender_backward",
+            inputRoles: [.edge, .row, .edge, .edge, .row, .edge, .gathered, .gathered], outputRoles: [.row, .row]
+        ).generate()
+        code = GeneratedModule.source([
+            forward, backward, senderBackward, backwardWithEdgeDx1, senderSum, dualForward, dualWeightBackward,
+            dualSenderBackward,
+        ])
     }
 }

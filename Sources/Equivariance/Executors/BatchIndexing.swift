@@ -71,6 +71,11 @@ public struct OperandIndexing: Sendable, Hashable {
         OperandIndexing(inputs: inputs + wrt.map { inputs[$0] }, outputs: outputs)
     }
 
+    /// The indexing of `polynomial.dual(withRespectTo: wrt)`: tangents are read and written like their primals.
+    public func dual(withRespectTo wrt: [Int]) -> OperandIndexing {
+        OperandIndexing(inputs: inputs + wrt.map { inputs[$0] }, outputs: outputs + outputs)
+    }
+
     /// The indexing of `polynomial.backward(withRespectTo: wrt)`.
     public func backward(withRespectTo wrt: [Int]) -> OperandIndexing {
         OperandIndexing(inputs: inputs + outputs, outputs: wrt.map { inputs[$0] })

@@ -88,4 +88,22 @@ import Testing
         let contraction = try Self.contraction()
         #expect(!contraction.code.contains("_f32_bf16"))
     }
+
+    @Test func dualConvolutionKernelsHaveTheDesignedShape() throws {
+        let source = try Self.convolution()
+        // (weight, x1, x2, their tangents) → (mid, its tangent); plain T storage, two entry points each.
+        #expect(source.dualPolynomial.inputs.count == 6 && source.dualPolynomial.outputs.count == 2)
+        for kernel in [source.dualForward, source.dualWeightBackward, source.dualSenderBackward] {
+            #expect(kernel.code.contains("template <typename T>\n"))
+            #expect(!kernel.code.contains("_f32_bf16"))
+            // No channel reduction (the per-edge weight adjoints have a channel): 8 rows of 32 channels per block.
+            #expect(kernel.rowsPerBlock == 8)
+        }
+        #expect(source.dualForward.parameters.count == 4 + 6 + 2)
+        #expect(source.dualWeightBackward.parameters.count == 4 + 8 + 2)
+        // The weight backward reads no weight; the sender backward reads no x1 (the polynomial is linear in each).
+        #expect(!source.dualWeightBackward.code.contains("in0 +") && !source.dualWeightBackward.code.contains("in3 +"))
+        #expect(!source.dualSenderBackward.code.contains("in1 +") && !source.dualSenderBackward.code.contains("in4 +"))
+        #expect(source.code.contains("void __launch_bounds__(256) conv_dual_sender_backward_f64("))
+    }
 }

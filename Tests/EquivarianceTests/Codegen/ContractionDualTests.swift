@@ -35,9 +35,9 @@ import Testing
         var feature: Int { descriptor.featureInput }
         var weightInputs: [Int] { descriptor.polynomial.inputs.indices.filter { $0 != feature } }
         var dual: EquivariantPolynomial {
-            get throws { try descriptor.polynomial.primalAndTangent(withRespectTo: [feature]) }
+            get throws { try descriptor.polynomial.dual(withRespectTo: [feature]) }
         }
-        var dualIndexing: OperandIndexing { indexing.primalAndTangent(withRespectTo: [feature]) }
+        var dualIndexing: OperandIndexing { indexing.dual(withRespectTo: [feature]) }
         /// The gradient inputs of the oracle: the weights, x and ẋ.
         var wrt: [Int] { weightInputs + [feature, descriptor.polynomial.inputs.count] }
 

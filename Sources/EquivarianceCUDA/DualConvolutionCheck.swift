@@ -1,0 +1,110 @@
+// SwiftMACE, MIT licence.
+// DualConvolutionCheck: one graph's conv_tp dual forward, dual weight backward and dual sender backward on the GPU
+// against the float64 ReferenceExecutor on the rewritten polynomials, with stacked value/tangent buffers.
+
+import Support
+import CUDA
+import Equivariance
+
+struct DualConvolutionCheck {
+    let kernels: ConvolutionKernels
+    let graph: SyntheticGraph
+    let buffers: ScalarBuffers
+
+    /// Random inputs and the reference outputs (mul_ir), each operand as (value, tangent).
+    struct Reference {
+        /// weight, x1, x2, their tangents, then the cotangents of mid and of its tangent.
+        let inputs: [[Double]]
+        /// mid, its tangent, dweight, dweightTangent, dx1, dx1Tangent.
+        let outputs: [[Double]]
+    }
+
+    private var source: ConvolutionKernelSource { kernels.source }
+
+    func reference(_ generator: inout SeededGenerator) throws -> Reference {
+        let (edges, atoms) = (graph.edgeCount, graph.atomCount)
+        let p = source.forwardPolynomial
+        let values = [edges * p.inputs[0].size, atoms * p.inputs[1].size, edges * p.inputs[2].size]
+        let inputs = (values + values + [atoms * p.outputs[0].size, atoms * p.outputs[0].size]).map {
+            generator.doubles($0)
+        }
+        let indexing = OperandIndexing(
+            inputs: [.batched, .indexed(graph.senders, rows: atoms), .batched],
+            outputs: [.indexed(graph.receivers, rows: atoms)]
+        ).dual(withRespectTo: [0, 1, 2])
+        let executor = ReferenceExecutor()
+        let forward = try executor.evaluate(
+            source.dualPolynomial, batchSize: edges, inputs: Array(inputs[0..<6]), indexing: indexing)
+        let weight = try executor.evaluate(
+            source.dualWeightBackwardPolynomial, batchSize: edges, inputs: inputs,
+            indexing: indexing.backward(withRespectTo: [0, 3]))
+        let sender = try executor.evaluate(
+            source.dualSenderBackwardPolynomial, batchSize: edges, inputs: inputs,
+            indexing: indexing.backward(withRespectTo: [1, 4]))
+        return Reference(inputs: inputs, outputs: forward + weight + sender)
+    }
+
+    func compare(_ reference: Reference, _ scalar: KernelScalar) throws -> (Bool, String) {
+        let p = source.forwardPolynomial
+        let stream = buffers.stream
+        let (edges, atoms) = (graph.edgeCount, graph.atomCount)
+        let (receivers, senders) = try graph.deviceCSRs(context: buffers.context, stream: stream)
+        let (w, d1, d2, dm) = (p.inputs[0].size, p.inputs[1].size, p.inputs[2].size, p.outputs[0].size)
+        let x1Operand = p.inputs[1], midOperand = p.outputs[0]
+        let input = reference.inputs
+        // Stacked buffers as the training pass holds them: the value rows, then the tangent rows.
+        let weight = try buffers.upload(input[0] + input[3], scalar)
+        let x1 = try buffers.upload(
+            IrMulLayout.toIrMul(input[1], operand: x1Operand) + IrMulLayout.toIrMul(input[4], operand: x1Operand),
+            scalar)
+        let x2 = try buffers.upload(input[2] + input[5], scalar)
+        let dmid = try buffers.upload(
+            IrMulLayout.toIrMul(input[6], operand: midOperand) + IrMulLayout.toIrMul(input[7], operand: midOperand),
+            scalar)
+        let mid = try buffers.poisoned(count: 2 * atoms * dm, scalar)
+        let dweight = try buffers.poisoned(count: 2 * edges * w, scalar)
+        let dx1 = try buffers.poisoned(count: 2 * atoms * d1, scalar)
+        func tangent(_ buffer: DeviceBuffer, rows: Int, width: Int) -> UInt64 {
+            buffer.address + UInt64(rows * width * scalar.byteSize)
+        }
+        var runs: [[[Double]]] = []
+        for _ in 0..<2 {
+            for buffer in [mid, dweight, dx1] { try buffer.fill(byte: 0xFF, stream: stream) }
+            try kernels.dualForward(
+                receivers: receivers, weight: weight.address, weightTangent: tangent(weight, rows: edges, width: w),
+                x1: x1.address, x1Tangent: tangent(x1, rows: atoms, width: d1), x2: x2.address,
+                x2Tangent: tangent(x2, rows: edges, width: d2), mid: mid.address,
+                midTangent: tangent(mid, rows: atoms, width: dm), scalar: scalar, stream: stream)
+            try kernels.dualWeightBackward(
+                receivers: receivers, x1: x1.address, x1Tangent: tangent(x1, rows: atoms, width: d1), x2: x2.address,
+                x2Tangent: tangent(x2, rows: edges, width: d2), dmid: dmid.address,
+                dmidTangent: tangent(dmid, rows: atoms, width: dm), dweight: dweight.address,
+                dweightTangent: tangent(dweight, rows: edges, width: w), scalar: scalar, stream: stream)
+            try kernels.dualSenderBackward(
+                senders: senders, weight: weight.address, weightTangent: tangent(weight, rows: edges, width: w),
+                x2: x2.address, x2Tangent: tangent(x2, rows: edges, width: d2), dmid: dmid.address,
+                dmidTangent: tangent(dmid, rows: atoms, width: dm), dx1: dx1.address,
+                dx1Tangent: tangent(dx1, rows: atoms, width: d1), scalar: scalar, stream: stream)
+            let mids = try buffers.download(mid, count: 2 * atoms * dm, scalar)
+            let dweights = try buffers.download(dweight, count: 2 * edges * w, scalar)
+            let dx1s = try buffers.download(dx1, count: 2 * atoms * d1, scalar)
+            runs.append([
+                IrMulLayout.fromIrMul(Array(mids[..<(atoms * dm)]), operand: midOperand),
+                IrMulLayout.fromIrMul(Array(mids[(atoms * dm)...]), operand: midOperand),
+                Array(dweights[..<(edges * w)]), Array(dweights[(edges * w)...]),
+                IrMulLayout.fromIrMul(Array(dx1s[..<(atoms * d1)]), operand: x1Operand),
+                IrMulLayout.fromIrMul(Array(dx1s[(atoms * d1)...]), operand: x1Operand),
+            ])
+        }
+        let names = ["mid", "mid tangent", "dweight", "dweight tangent", "dx1", "dx1 tangent"]
+        let errors = zip(runs[0], reference.outputs).map { KernelCheckMath.relativeError($0, $1) }
+        let bound = KernelCheckMath.bound(scalar)
+        let identical = zip(runs[0], runs[1]).allSatisfy { first, second in
+            zip(first, second).allSatisfy { $0.bitPattern == $1.bitPattern }
+        }
+        let passed = errors.allSatisfy { $0 <= bound } && identical
+        let listed = zip(names, errors).map { "\($0) \(KernelCheckMath.scientific($1))" }.joined(separator: ", ")
+        return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(KernelCheckMath.scientific(bound)); "
+            + "two runs bitwise \(identical ? "identical" : "DIFFERENT")")
+    }
+}
