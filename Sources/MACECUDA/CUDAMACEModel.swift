@@ -45,7 +45,12 @@ public final class CUDAMACEModel: @unchecked Sendable {
     /// pass on a graph always runs directly.
     public var capturesGraphs = true
     /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
-    private var cached: Workspace?
+    var cached: Workspace?
+    /// The training pass's buffers for the last graph trained on, its layout, and the weight gradients
+    /// (``parameterGradients(_:energyCotangents:forceCotangents:)``), allocated on first use.
+    var trainingCache: TrainingWorkspace?
+    var trainingLayout: GraphLayout?
+    var parameterGradientBuffers: ParameterGradientBuffers?
 
     /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
     /// - Parameters:

@@ -24,13 +24,16 @@ struct PathGEMMs {
     let outputWidth: Int
     let paths: [LinearPath]
     let weights: [DeviceBuffer]
+    /// Per path, the factor folded into its weights (path weight, 1/avg_num_neighbors, skip α): device weight =
+    /// model weight × factor, so a model weight's gradient is the device weight's × factor.
+    let factors: [Double]
     let elementCount: Int
     /// Whether every output (input) segment is written by some path; otherwise it is zero-filled first.
     let coversOutput: Bool
     let coversInput: Bool
 
     /// `target (+)= source · W` (forward) or `target (+)= source · Wᵀ` (transposed: the input gradient), the rows
-    /// of element e being `ranges[e]`. Under a 16-bit policy the source is first rounded into `run.halfScratch`
+    /// of element e being `ranges[e]` (and `ranges[e + k·elementCount]`: stacked value and tangent blocks). Under a 16-bit policy the source is first rounded into `run.halfScratch`
     /// and the GEMMs take 16-bit operands (float32 accumulation and output).
     func apply(
         _ source: DeviceBuffer, _ target: DeviceBuffer, ranges: [Range<Int>], accumulate: Bool, transposed: Bool,
@@ -55,7 +58,8 @@ struct PathGEMMs {
             let (toOffset, toMul) = transposed ? (path.inputOffset, path.mulIn) : (path.outputOffset, path.mulOut)
             let beta: Double = accumulate || !coversTarget || written.contains(toOffset) ? 1 : 0
             written.insert(toOffset)
-            for (element, range) in ranges.enumerated() where !range.isEmpty {
+            for (index, range) in ranges.enumerated() where !range.isEmpty {
+                let element = index % elementCount
                 let weight = GEMMOperand(
                     address: weights[p].address &+ UInt64(element * path.mulOut * weightSize),
                     leadingDimension: elementCount * path.mulOut)
@@ -74,6 +78,28 @@ struct PathGEMMs {
         }
     }
 
+    /// The device weight blocks of a model's flat weight (path blocks `[mulIn, elementCount, mulOut]` in order, each
+    /// times its factor).
+    static func blocks(_ weight: [Double], paths: [LinearPath], factors: [Double], elementCount: Int) -> [[Double]] {
+        var start = 0
+        return zip(paths, factors).map { path, factor in
+            let count = path.mulIn * elementCount * path.mulOut
+            defer { start += count }
+            return weight[start..<(start + count)].map { $0 * factor }
+        }
+    }
+
+    /// Replaces the device weights with a model's flat weight (same layout as at upload).
+    func setWeights(_ weight: [Double], _ runner: GEMMRunner) throws {
+        let blocks = Self.blocks(weight, paths: paths, factors: factors, elementCount: elementCount)
+        for (buffer, block) in zip(weights, blocks) { try runner.overwriteWeights(buffer, with: block) }
+    }
+
+    /// A model weight's gradient (flat, the model's layout) from the device weights' gradients.
+    func modelGradient(_ deviceGradients: [[Double]]) -> [Double] {
+        zip(deviceGradients, factors).flatMap { gradient, factor in gradient.map { $0 * factor } }
+    }
+
     /// Multiply-adds of one row (forward; the transposed map is the same).
     var flopsPerRow: Int { paths.reduce(0) { $0 + 2 * $1.mulIn * $1.mulOut * $1.components } }
 }
@@ -86,20 +112,18 @@ struct DeviceLinear {
     init(_ layer: LinearLayer, scale: Double = 1, runner: GEMMRunner) throws {
         let d = layer.descriptor
         let inOffsets = d.irrepsIn.entryOffsets, outOffsets = d.irrepsOut.entryOffsets
-        var paths: [LinearPath] = [], weights: [DeviceBuffer] = []
-        var start = 0
-        for ins in d.instructions {
-            let mulIn = d.irrepsIn.entries[ins.input].mul, mulOut = d.irrepsOut.entries[ins.output].mul
-            let block = layer.weight[start..<(start + mulIn * mulOut)].map { $0 * ins.pathWeight * scale }
-            start += mulIn * mulOut
-            paths.append(
-                LinearPath(
-                    inputOffset: inOffsets[ins.input], outputOffset: outOffsets[ins.output], mulIn: mulIn,
-                    mulOut: mulOut, components: d.irrepsIn.entries[ins.input].irrep.dimension))
-            weights.append(try runner.uploadWeights(block))
+        let paths = d.instructions.map { ins in
+            LinearPath(
+                inputOffset: inOffsets[ins.input], outputOffset: outOffsets[ins.output],
+                mulIn: d.irrepsIn.entries[ins.input].mul, mulOut: d.irrepsOut.entries[ins.output].mul,
+                components: d.irrepsIn.entries[ins.input].irrep.dimension)
         }
+        let factors = d.instructions.map { $0.pathWeight * scale }
+        let weights = try PathGEMMs.blocks(layer.weight, paths: paths, factors: factors, elementCount: 1)
+            .map(runner.uploadWeights)
         gemms = PathGEMMs(
-            inputWidth: d.irrepsIn.dim, outputWidth: d.irrepsOut.dim, paths: paths, weights: weights, elementCount: 1,
+            inputWidth: d.irrepsIn.dim, outputWidth: d.irrepsOut.dim, paths: paths, weights: weights, factors: factors,
+            elementCount: 1,
             coversOutput: Set(d.instructions.map(\.output)).count == d.irrepsOut.entries.count,
             coversInput: Set(d.instructions.map(\.input)).count == d.irrepsIn.entries.count)
     }
@@ -127,24 +151,17 @@ struct DeviceSkip {
     init(_ layer: SkipLayer, runner: GEMMRunner) throws {
         let d = layer.descriptor
         let inOffsets = d.irrepsIn.entryOffsets, outOffsets = d.irrepsOut.entryOffsets
-        var paths: [LinearPath] = [], weights: [DeviceBuffer] = []
-        var start = 0
-        let scales = try Self.pathScales(d)
-        for (n, ins) in d.instructions.enumerated() {
-            let mulIn = d.irrepsIn.entries[ins.input1].mul, mulOut = d.irrepsOut.entries[ins.output].mul
-            let components = d.irrepsIn.entries[ins.input1].irrep.dimension
-            let alpha = scales[n]
-            let count = mulIn * d.elementCount * mulOut
-            let block = layer.weight[start..<(start + count)].map { $0 * alpha }
-            start += count
-            paths.append(
-                LinearPath(
-                    inputOffset: inOffsets[ins.input1], outputOffset: outOffsets[ins.output], mulIn: mulIn,
-                    mulOut: mulOut, components: components))
-            weights.append(try runner.uploadWeights(block))
+        let paths = d.instructions.map { ins in
+            LinearPath(
+                inputOffset: inOffsets[ins.input1], outputOffset: outOffsets[ins.output],
+                mulIn: d.irrepsIn.entries[ins.input1].mul, mulOut: d.irrepsOut.entries[ins.output].mul,
+                components: d.irrepsIn.entries[ins.input1].irrep.dimension)
         }
+        let factors = try Self.pathScales(d)
+        let weights = try PathGEMMs.blocks(layer.weight, paths: paths, factors: factors, elementCount: d.elementCount)
+            .map(runner.uploadWeights)
         gemms = PathGEMMs(
-            inputWidth: d.irrepsIn.dim, outputWidth: d.irrepsOut.dim, paths: paths, weights: weights,
+            inputWidth: d.irrepsIn.dim, outputWidth: d.irrepsOut.dim, paths: paths, weights: weights, factors: factors,
             elementCount: d.elementCount,
             coversOutput: Set(d.instructions.map(\.output)).count == d.irrepsOut.entries.count,
             coversInput: Set(d.instructions.map(\.input1)).count == d.irrepsIn.entries.count)

@@ -55,6 +55,20 @@ struct GEMMRunner {
         return try DeviceBuffer(context: context, copying: padded.map { half.bits($0) }, stream: stream)
     }
 
+    /// Replaces a buffer's first values (in the scalar type).
+    func overwrite(_ buffer: DeviceBuffer, with values: [Double]) throws {
+        switch scalar {
+        case .float32: try buffer.copy(from: values.map { Float($0) }, stream: stream)
+        case .float64: try buffer.copy(from: values, stream: stream)
+        }
+    }
+
+    /// Replaces GEMM weights uploaded by ``uploadWeights(_:)`` (same count, same type).
+    func overwriteWeights(_ buffer: DeviceBuffer, with values: [Double]) throws {
+        guard let half else { return try overwrite(buffer, with: values) }
+        try buffer.copy(from: values.map { half.bits($0) }, stream: stream)
+    }
+
     /// An uninitialised buffer of `count` 16-bit values (at least one).
     func halfBuffer(_ count: Int) throws -> DeviceBuffer {
         try DeviceBuffer(context: context, byteCount: max(count, 1) * 2, stream: stream)

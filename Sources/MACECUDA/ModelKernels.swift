@@ -30,9 +30,9 @@ struct ModelKernels {
         }
     }
 
-    private func value(_ x: Double) -> KernelArgument { scalar == .float32 ? .float32(Float(x)) : .float64(x) }
+    func value(_ x: Double) -> KernelArgument { scalar == .float32 ? .float32(Float(x)) : .float64(x) }
 
-    private func launch(_ name: String, count: Int, typed: Bool = true, _ arguments: [KernelArgument], _ stream: CUDAStream)
+    func launch(_ name: String, count: Int, typed: Bool = true, _ arguments: [KernelArgument], _ stream: CUDAStream)
         throws
     {
         guard count > 0 else { return }

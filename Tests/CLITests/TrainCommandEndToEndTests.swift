@@ -46,11 +46,12 @@ import TestSupport
         #expect(run.standardError == "error: command line: unknown key 'learning_rate'.\n")
     }
 
-    @Test func cudaDeviceWithoutAGPUTrainerFailsClearly() throws {
+    @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/proc/driver/nvidia/version")))
+    func cudaDeviceWithoutADriverFailsClearly() throws {
         let run = try InfoCommandEndToEndTests.swiftmace([
             "train", "--name", "x", "--train_file", "Tests/Fixtures/training/ethanol12.xyz", "--device", "cuda",
         ])
         #expect(run.status == 1)
-        #expect(run.standardError == "error: command line: key 'device': found 'cuda'; expected cpu: this build has no GPU trainer\n")
+        #expect(run.standardError.hasPrefix("error: CUDA driver not available: "))
     }
 }

@@ -63,6 +63,9 @@ import TestSupport
         #expect(code.contains("constexpr int LMAX = 2;") && code.contains("constexpr int NSH = 9;"))
         #expect(code.contains("constexpr int NB = 6;") && code.contains("constexpr int P = 5;"))
         #expect(code.contains("#define ENV1 T(0x1.5p+4)"), "(p+1)(p+2)/2 = 21 exactly")
+        for entry in ["edge_tangent", "dual_act_forward_silu", "dual_act_backward_silu", "dual_act_backward_tanh"] {
+            #expect(code.contains(entry + "_##SUFFIX") || code.contains(entry), "training entry point \(entry)")
+        }
         #expect(ModelKernelSource.hex(0.75) == "0x1.8p-1")
         #expect(Double(ModelKernelSource.hex(3.0.squareRoot())) == 3.0.squareRoot())
     }

@@ -104,6 +104,14 @@ struct BenchCommand: ParsableCommand {
                          cost.flops / 1e9, cost.bytes / 1e9, floor, (Self.flopRate[dtype] ?? 0) / 1e12, Self.bandwidth / 1e12))
             print(String(format: "peak device memory %.1f MiB (weights + workspace %.1f MiB)",
                          Double(timings.peakBytes) / 1048576, Double(timings.workspaceBytes) / 1048576))
+            if let step = timings.trainingStep {
+                print(String(format: "training step (energy + forces, then the loss's parameter gradient): median %.3f ms, "
+                    + "peak device memory %.1f MiB", step, Double(timings.trainingPeakBytes ?? 0) / 1048576))
+            } else {
+                print("training step: not run (\(timings.trainingStepError ?? ""))")
+            }
+            report["training_step_ms"] = timings.trainingStep ?? NSNull()
+            report["training_peak_device_bytes"] = timings.trainingPeakBytes ?? NSNull()
             report["blocks_ms"] = Dictionary(uniqueKeysWithValues: timings.blocks.map { ($0.name, $0.milliseconds) })
             report["graph_replay_ms"] = timings.graphReplay ?? NSNull()
             report["peak_device_bytes"] = timings.peakBytes

@@ -27,6 +27,16 @@ struct SelftestCommand: ParsableCommand {
         + "(Tests/Fixtures/mace plus water_192.xyz); default Tests/Fixtures/mace when it exists."))
     var fixtures: String?
 
+    enum Group: String, ExpressibleByArgument, CaseIterable {
+        case backend, kernels, model, training
+    }
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp(
+        "GPU check groups to run (default all): backend (driver, NVRTC, cuBLAS, graphs, allocator), kernels (generated "
+            + "equivariant kernels), model (the MACE model per precision policy), training (loss parameter gradients "
+            + "against the CPU model)."))
+    var groups: [Group] = Group.allCases
+
     func run() throws {
         var results = CPUSelftest.run { Self.emit($0.line) }
         if device == .cuda {
@@ -38,12 +48,23 @@ struct SelftestCommand: ParsableCommand {
                     Data("error: \(error)\nThe CUDA checks need an NVIDIA GPU; `--device cpu` runs the CPU checks.\n".utf8))
                 throw ExitCode.failure
             }
-            results += GPUSelftest.run(context: context) { Self.emit($0.line) }
-            results += EquivariantKernelSelftest.run(context: context) { Self.emit($0.line) }
+            if groups.contains(.backend) { results += GPUSelftest.run(context: context) { Self.emit($0.line) } }
+            if groups.contains(.kernels) {
+                results += EquivariantKernelSelftest.run(context: context) { Self.emit($0.line) }
+            }
             let folder = fixtures ?? "Tests/Fixtures/mace"
-            if FileManager.default.fileExists(atPath: folder) {
-                results += MACEModelSelftest.run(
-                    context: context, folder: URL(fileURLWithPath: folder), report: { Self.emit($0.line) }, table: Self.emit)
+            let modelGroups = groups.contains(.model) || groups.contains(.training)
+            if !modelGroups {
+                Self.emit("SKIP MACE model and training: not in --groups")
+            } else if FileManager.default.fileExists(atPath: folder) {
+                let url = URL(fileURLWithPath: folder)
+                if groups.contains(.model) {
+                    results += MACEModelSelftest.run(
+                        context: context, folder: url, report: { Self.emit($0.line) }, table: Self.emit)
+                }
+                if groups.contains(.training) {
+                    results += MACETrainingSelftest.run(context: context, folder: url) { Self.emit($0.line) }
+                }
             } else if let fixtures {
                 results.append(SelftestResult(name: "MACE model", passed: false, detail: "no folder '\(fixtures)'"))
                 Self.emit(results[results.count - 1].line)

@@ -22,9 +22,10 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let options = try TrainingOptions.load(yamlFile: config, arguments: flags)
-        let trainer = try Trainer(options: options, source: config ?? TrainingOptions.commandLineSource) { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
-        }
+        let trainer = try Trainer(
+            options: options, source: config ?? TrainingOptions.commandLineSource,
+            log: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) },
+            evaluatorFactory: options.device == .cuda ? { try CUDATrainingEvaluator(model: $0) } : nil)
         Interruption.installSignalHandler()
         let outcome = try trainer.run()
         if outcome.interrupted { throw ExitCode(130) }

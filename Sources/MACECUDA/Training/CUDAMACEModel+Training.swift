@@ -1,0 +1,285 @@
+// SwiftMACE, MIT licence.
+// The parameter gradient of an energy + force loss on the GPU, reverse over forward: a forward pass on (value,
+// tangent) pairs, the tangent being the positions' direction δ = −∂L/∂F, then one reverse pass over it with respect to
+// the weights only. Derivatives of the equivariant ops are generated kernels of rewritten polynomials.
+
+import Atoms
+import CUDA
+import Equivariance
+import EquivarianceCUDA
+import MACE
+
+extension CUDAMACEModel {
+    /// The gradient of `J = Σ_g c_g E_g + Σ_i v_i · F_i` with respect to every trainable parameter, for the graph last
+    /// passed to ``evaluate(_:computeStress:)`` (whose pass this reuses): flat, row-major, in `model.parameterNames`
+    /// order and the shapes of `model.parameterValues`.
+    ///
+    /// With c = ∂L/∂E and v = ∂L/∂F this is the loss gradient: since F = −∂E/∂x, `Σ v·F` is minus the energy's
+    /// derivative along v, so the pass runs the model on (value, tangent) pairs along δ = −v and reverses that once.
+    /// - Parameters:
+    ///   - energyCotangents: c, one per graph of the batch.
+    ///   - forceCotangents: v, one per atom, in the graph's node order.
+    /// - Throws: `CUDAError.invalidArgument` when the graph is not the last one evaluated, the counts are wrong, or the
+    ///   model's policy or options have no training pass (float64 and float32 without edge chunks do).
+    public func parameterGradients(
+        _ graph: AtomicGraph, energyCotangents: [Double], forceCotangents: [SIMD3<Double>]
+    ) throws -> [[Double]] {
+        guard precision == .float64 || precision == .float32, edgeChunk == nil else {
+            throw CUDAError.invalidArgument(
+                "GPU training runs with precision float64 or float32 and no edge chunks; this model runs "
+                    + "\(precision.rawValue)\(edgeChunk.map { " with edge chunks of \($0)" } ?? "")")
+        }
+        guard energyCotangents.count == graph.numGraphs, forceCotangents.count == graph.numNodes else {
+            throw CUDAError.invalidArgument(
+                "parameterGradients: \(energyCotangents.count) energy and \(forceCotangents.count) force cotangents for "
+                    + "\(graph.numGraphs) graphs and \(graph.numNodes) atoms")
+        }
+        let layout = try GraphLayout(graph: graph, elementCount: elementCount)
+        guard let w = cached, w.layout == layout, w.passes > 0 else {
+            throw CUDAError.invalidArgument("parameterGradients: evaluate this graph first (its pass is reused)")
+        }
+        let t: TrainingWorkspace
+        if let existing = trainingCache, existing.nodes == w.nodes, existing.edges == w.edges,
+            trainingLayout == layout
+        {
+            t = existing
+        } else {
+            trainingCache = nil
+            t = try TrainingWorkspace(layout: layout, model: self)
+            trainingCache = t
+            trainingLayout = layout
+        }
+        let gradients = try gradientBuffers()
+        var graphOfNode = [Int](repeating: 0, count: graph.numNodes)
+        for g in 0..<graph.numGraphs {
+            for node in graph.ptr[g]..<graph.ptr[g + 1] { graphOfNode[node] = g }
+        }
+        let seeds = layout.nodeOrder.map { energyScale * energyCotangents[graphOfNode[$0]] }
+            + [Double](repeating: energyScale, count: graph.numNodes)
+        try runner.overwrite(t.seed, with: seeds)
+        try t.delta.copy(
+            from: layout.nodeOrder.flatMap { [-forceCotangents[$0].x, -forceCotangents[$0].y, -forceCotangents[$0].z] },
+            stream: stream)
+        try dualForward(w, t)
+        try dualReverse(w, t, gradients)
+        return try gradients.download(self)
+    }
+
+    // MARK: - Dual forward
+
+    /// The weight-gradient buffers, allocated on first use.
+    private func gradientBuffers() throws -> ParameterGradientBuffers {
+        if let existing = parameterGradientBuffers { return existing }
+        let buffers = try ParameterGradientBuffers(model: self)
+        parameterGradientBuffers = buffers
+        return buffers
+    }
+
+    /// Ranges of each element's rows in both stacked blocks.
+    func stackedRanges(_ w: Workspace) -> [Range<Int>] {
+        let ranges = w.layout.elementRanges
+        return ranges + ranges.map { ($0.lowerBound + w.nodes)..<($0.upperBound + w.nodes) }
+    }
+
+    private func dualForward(_ w: Workspace, _ t: TrainingWorkspace) throws {
+        let run = modelRun(w)
+        let (n, e) = (w.nodes, w.edges)
+        try kernels.edgeTangent(
+            edges: e, vectors: w.vectors, senders: w.senders, receivers: w.receivers, delta: t.delta,
+            radial: radialParameters, shTangent: t.shTangent, radialStack: t.radial, stream: stream)
+        try embedding.forward(t.oneHot, t.embedding, rows: 2 * n, accumulate: false, run)
+        let ranges = stackedRanges(w)
+        for (index, layer) in layers.enumerated() {
+            let input = index == 0 ? t.embedding : t.features[index - 1]
+            let residualSum = layer.residual && layer.useSC
+            if residualSum {
+                try layer.skip.forward(input, t.features[index], ranges: ranges, accumulate: false, run)
+            }
+            try layer.linearUp.forward(input, t.up[index], rows: 2 * n, accumulate: false, run)
+            try dualRadialForward(layer: layer, index: index, t)
+            let (up, weights, mid) = (t.up[index], t.edgeWeights[index], t.mid[index])
+            try layer.conv.dualForward(
+                receivers: w.receiverCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
+                x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
+                x2Tangent: t.shTangent.address, mid: mid.address, midTangent: tangent(mid, n * layer.midWidth),
+                scalar: scalar, stream: stream)
+            let message = t.messages[index]
+            if let preMessage = t.preMessages[index] {
+                try layer.linear.forward(mid, preMessage, rows: 2 * n, accumulate: false, run)
+                try layer.skip.forward(preMessage, message, ranges: ranges, accumulate: false, run)
+            } else {
+                try layer.linear.forward(mid, message, rows: 2 * n, accumulate: false, run)
+            }
+            let product = t.products[index]
+            try layer.contraction.dualForward(
+                nodes: n, elements: w.elements.address, coefficients: layer.coefficients.address, x: message.address,
+                xTangent: tangent(message, n * layer.messageWidth), out: product.address,
+                outTangent: tangent(product, n * layer.productWidth), scalar: scalar, stream: stream)
+            try layer.productLinear.forward(product, t.features[index], rows: 2 * n, accumulate: residualSum, run)
+        }
+        for (r, readout) in readouts.enumerated() {
+            guard let (activation, scale, _) = readout.hidden, let pre = t.readoutPre[r], let hidden = t.readoutHidden[r]
+            else { continue }
+            try readout.first.forward(t.features[readout.featureLayer], pre, rows: 2 * n, accumulate: false, run)
+            try kernels.dualActivation(
+                activation, z: pre, x: hidden, count: n * readout.first.outputWidth, scale: scale, stream: stream)
+        }
+    }
+
+    /// The radial MLP of layer `index` on the stacked radial basis: each layer one GEMM over 2E rows (the tangent
+    /// map is the same linear map), activations on (value, tangent) pairs.
+    private func dualRadialForward(layer: DeviceLayer, index: Int, _ t: TrainingWorkspace) throws {
+        let rows = 2 * t.edges
+        var x = t.radial
+        for (k, mlp) in layer.radialMLP.enumerated() {
+            let z = t.mlpPre[index][k] ?? t.edgeWeights[index]
+            try runner.gemm(
+                m: rows, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
+                b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
+                c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs))
+            guard let activation = mlp.activation, let out = t.mlpOut[index][k] else {
+                x = z
+                continue
+            }
+            let target = k == layer.radialMLP.count - 1 ? t.edgeWeights[index] : out
+            try kernels.dualActivation(
+                activation, z: z, x: target, count: t.edges * mlp.outputs, scale: mlp.activationScale, stream: stream)
+            x = target
+        }
+    }
+
+    /// The address of the tangent block of a stacked buffer whose value block holds `count` scalars.
+    func tangent(_ buffer: DeviceBuffer, _ count: Int) -> UInt64 { buffer.address &+ UInt64(count * scalar.byteSize) }
+
+    // MARK: - Reverse
+
+    private func dualReverse(_ w: Workspace, _ t: TrainingWorkspace, _ d: ParameterGradientBuffers) throws {
+        let run = modelRun(w)
+        let n = w.nodes
+        let ranges = stackedRanges(w)
+        for (index, layer) in layers.enumerated() {
+            try run.fill(t.featureGradients[index], count: 2 * n * layer.outputWidth, value: 0)
+        }
+        try run.fill(t.embeddingGradient, count: 2 * n * embedding.outputWidth, value: 0)
+        for (r, readout) in readouts.enumerated() {
+            let h = t.features[readout.featureLayer], gh = t.featureGradients[readout.featureLayer]
+            if let (activation, scale, second) = readout.hidden, let pre = t.readoutPre[r],
+                let hidden = t.readoutHidden[r], let secondGradient = d.readouts[r].second
+            {
+                try second.gemms.weightGradient(hidden, t.seed, ranges: [0..<(2 * n)], into: secondGradient, run)
+                try second.backward(t.seed, t.readoutGradient, rows: 2 * n, accumulate: false, run)
+                try kernels.dualActivationBackward(
+                    activation, z: pre, gradient: t.readoutGradient, count: n * readout.first.outputWidth, scale: scale,
+                    stream: stream)
+                try readout.first.gemms.weightGradient(h, t.readoutGradient, ranges: [0..<(2 * n)], into: d.readouts[r].first, run)
+                try readout.first.backward(t.readoutGradient, gh, rows: 2 * n, accumulate: true, run)
+            } else {
+                try readout.first.gemms.weightGradient(h, t.seed, ranges: [0..<(2 * n)], into: d.readouts[r].first, run)
+                try readout.first.backward(t.seed, gh, rows: 2 * n, accumulate: true, run)
+            }
+        }
+        for (index, layer) in layers.enumerated().reversed() {
+            let input = index == 0 ? t.embedding : t.features[index - 1]
+            let inputGradient = index == 0 ? t.embeddingGradient : t.featureGradients[index - 1]
+            let gh = t.featureGradients[index], g = d.layers[index]
+            try layer.productLinear.gemms.weightGradient(
+                t.products[index], gh, ranges: [0..<(2 * n)], into: g.productLinear, run)
+            try layer.productLinear.backward(gh, t.productGradient, rows: 2 * n, accumulate: false, run)
+            if layer.residual && layer.useSC {
+                try layer.skip.gemms.weightGradient(input, gh, ranges: ranges, into: g.skip, run)
+                try layer.skip.backward(gh, inputGradient, ranges: ranges, accumulate: true, run)
+            }
+            let message = t.messages[index]
+            try layer.contraction.dualBackward(
+                nodes: n, elements: w.elements.address, coefficients: layer.coefficients.address, x: message.address,
+                xTangent: tangent(message, n * layer.messageWidth), dout: t.productGradient.address,
+                doutTangent: tangent(t.productGradient, n * layer.productWidth), dx: t.messageGradient.address,
+                dxTangent: tangent(t.messageGradient, n * layer.messageWidth), scalar: scalar, stream: stream)
+            try contractionWeightGradient(layer: layer, index: index, w, t, into: g.contraction)
+            var messageGradient = t.messageGradient
+            if let preMessage = t.preMessages[index] {
+                try layer.skip.gemms.weightGradient(preMessage, t.messageGradient, ranges: ranges, into: g.skip, run)
+                try layer.skip.backward(t.messageGradient, t.preMessageGradient, ranges: ranges, accumulate: false, run)
+                messageGradient = t.preMessageGradient
+            }
+            try layer.linear.gemms.weightGradient(t.mid[index], messageGradient, ranges: [0..<(2 * n)], into: g.linear, run)
+            try layer.linear.backward(messageGradient, t.midGradient, rows: 2 * n, accumulate: false, run)
+            try dualConvBackward(layer: layer, index: index, w, t)
+            try layer.linearUp.gemms.weightGradient(input, t.upGradient, ranges: [0..<(2 * n)], into: g.linearUp, run)
+            try layer.linearUp.backward(t.upGradient, inputGradient, rows: 2 * n, accumulate: true, run)
+            try dualRadialBackward(layer: layer, index: index, t, into: g.radial)
+        }
+        try embedding.gemms.weightGradient(t.oneHot, t.embeddingGradient, ranges: [0..<(2 * n)], into: d.embedding, run)
+    }
+
+    /// conv_tp's reverse over its dual forward: the per-edge weights' adjoints (receiver CSR) and the sender
+    /// features' (sender CSR).
+    private func dualConvBackward(layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace) throws {
+        let (n, e) = (w.nodes, w.edges)
+        let (up, weights) = (t.up[index], t.edgeWeights[index])
+        let dmidTangent = tangent(t.midGradient, n * layer.midWidth)
+        try layer.conv.dualWeightBackward(
+            receivers: w.receiverCSR, x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
+            x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
+            dweight: t.edgeWeightGradient.address, dweightTangent: tangent(t.edgeWeightGradient, e * layer.weightCount),
+            scalar: scalar, stream: stream)
+        try layer.conv.dualSenderBackward(
+            senders: w.senderCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
+            x2: w.sh.address, x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
+            dx1: t.upGradient.address, dx1Tangent: tangent(t.upGradient, n * layer.upWidth), scalar: scalar,
+            stream: stream)
+    }
+
+    /// The radial MLP's weight gradients from the stacked edge-weight adjoints, last layer first; each layer's input
+    /// adjoint by one GEMM over 2E rows, activations reversed on (value, tangent) pairs.
+    private func dualRadialBackward(
+        layer: DeviceLayer, index: Int, _ t: TrainingWorkspace, into gradients: [DeviceBuffer]
+    ) throws {
+        let rows = 2 * t.edges
+        var g = t.edgeWeightGradient
+        for (k, mlp) in layer.radialMLP.enumerated().reversed() {
+            if let activation = mlp.activation, let z = t.mlpPre[index][k] {
+                try kernels.dualActivationBackward(
+                    activation, z: z, gradient: g, count: t.edges * mlp.outputs, scale: mlp.activationScale,
+                    stream: stream)
+            }
+            let input = k == 0 ? t.radial : (t.mlpOut[index][k - 1] ?? t.mlpPre[index][k - 1] ?? t.radial)
+            try runner.gemm(
+                m: mlp.inputs, n: mlp.outputs, k: rows,
+                a: GEMMOperand(address: input.address, leadingDimension: mlp.inputs), transposeA: true,
+                b: GEMMOperand(address: g.address, leadingDimension: mlp.outputs),
+                c: GEMMOperand(address: gradients[k].address, leadingDimension: mlp.outputs))
+            guard k > 0 else { break }
+            let next = t.mlpGradients[k % 2]
+            try runner.gemm(
+                m: rows, n: mlp.inputs, k: mlp.outputs, a: GEMMOperand(address: g.address, leadingDimension: mlp.outputs),
+                b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
+                c: GEMMOperand(address: next.address, leadingDimension: mlp.inputs))
+            g = next
+        }
+    }
+
+    /// The contraction's weight gradient: per node from the generated kernel, summed over each element's rows by a
+    /// GEMM with a ones vector, into `[n_el, columns · C]`.
+    private func contractionWeightGradient(
+        layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, into gradient: DeviceBuffer
+    ) throws {
+        let n = w.nodes
+        let message = t.messages[index]
+        try layer.contraction.dualWeightGradient(
+            nodes: n, x: message.address, xTangent: tangent(message, n * layer.messageWidth),
+            dout: t.productGradient.address, doutTangent: tangent(t.productGradient, n * layer.productWidth),
+            gradient: t.contractionNodeGradient.address, scalar: scalar, stream: stream)
+        let width = layer.contraction.source.plan.weightColumns.count * layer.contraction.source.plan.channels
+        let size = scalar.byteSize
+        try modelRun(w).fill(gradient, count: elementCount * width, value: 0)
+        for (element, range) in w.layout.elementRanges.enumerated() where !range.isEmpty {
+            try runner.gemm(
+                m: 1, n: width, k: range.count, a: GEMMOperand(address: t.ones.address, leadingDimension: range.count),
+                b: GEMMOperand(
+                    address: t.contractionNodeGradient.address &+ UInt64(range.lowerBound * width * size),
+                    leadingDimension: width),
+                c: GEMMOperand(address: gradient.address &+ UInt64(element * width * size), leadingDimension: width))
+        }
+    }
+}

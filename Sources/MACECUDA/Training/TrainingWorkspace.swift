@@ -1,0 +1,101 @@
+// SwiftMACE, MIT licence.
+// TrainingWorkspace: the buffers of one training pass over one graph layout, beside the energy + forces workspace.
+// Every feature is stacked `[values; tangents]` (rows 0..<R the values, R..<2R their tangents along the position
+// direction), every adjoint `[primal adjoints; tangent adjoints]`, so a linear is one GEMM over 2R rows.
+
+import CUDA
+import EquivarianceCUDA
+
+/// Device buffers of ``CUDAMACEModel/parameterGradients(_:energyCotangents:forceCotangents:)`` for one layout.
+final class TrainingWorkspace {
+    let nodes: Int
+    let edges: Int
+
+    // Seeds, per pass.
+    /// f64 `[N, 3]`: the position tangent δ = −∂L/∂F (device order).
+    let delta: DeviceBuffer
+    /// T `[2N]`: `[scale · c_graph(i); scale]`, the node energies' primal and tangent adjoints.
+    let seed: DeviceBuffer
+
+    // Dual forward.
+    let oneHot: DeviceBuffer  // T [2N, n_el]: the one-hot rows, then zeros (the embedding has no tangent)
+    let shTangent: DeviceBuffer  // T [E, NSH]
+    let radial: DeviceBuffer  // T [2E, NB]
+    let embedding: DeviceBuffer  // T [2N, width]
+    /// Per layer: per radial-MLP layer with an activation, the pre-activations and activations `[2E, h]`.
+    let mlpPre: [[DeviceBuffer?]]
+    let mlpOut: [[DeviceBuffer?]]
+    let edgeWeights: [DeviceBuffer]  // T [2E, numel] per layer
+    let up: [DeviceBuffer]
+    let mid: [DeviceBuffer]
+    let preMessages: [DeviceBuffer?]  // plain (non-residual) layers: the linear's output before the skip TP
+    let messages: [DeviceBuffer]
+    let products: [DeviceBuffer]
+    let features: [DeviceBuffer]
+    let readoutPre: [DeviceBuffer?]
+    let readoutHidden: [DeviceBuffer?]
+
+    // Reverse.
+    let featureGradients: [DeviceBuffer]
+    let embeddingGradient: DeviceBuffer
+    let readoutGradient: DeviceBuffer
+    let productGradient: DeviceBuffer
+    let messageGradient: DeviceBuffer
+    let preMessageGradient: DeviceBuffer
+    let midGradient: DeviceBuffer
+    let upGradient: DeviceBuffer
+    let edgeWeightGradient: DeviceBuffer  // T [2E, max numel]
+    let mlpGradients: [DeviceBuffer]  // two T [2E, max width]
+    /// The symmetric contraction's weight gradient per node `[N, columns, C]`, and ones to sum it per element.
+    let contractionNodeGradient: DeviceBuffer
+    let ones: DeviceBuffer
+
+    init(layout: GraphLayout, model: CUDAMACEModel) throws {
+        let run = model.runner
+        let (n, e) = (layout.nodeCount, layout.edgeCount)
+        let layers = model.layers
+        nodes = n
+        edges = e
+        delta = try DeviceBuffer(context: run.context, byteCount: max(3 * n, 1) * 8, stream: run.stream)
+        seed = try run.buffer(2 * n)
+        var hot = [Double](repeating: 0, count: 2 * n * model.elementCount)
+        for (row, element) in layout.elements.enumerated() { hot[row * model.elementCount + Int(element)] = 1 }
+        oneHot = try run.upload(hot)
+        shTangent = try run.buffer(e * model.kernels.source.shCount)
+        radial = try run.buffer(2 * e * model.kernels.source.besselCount)
+        embedding = try run.buffer(2 * n * model.embedding.outputWidth)
+        mlpPre = try layers.map { layer in
+            try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(2 * e * $0.outputs) }
+        }
+        mlpOut = try layers.map { layer in
+            try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(2 * e * $0.outputs) }
+        }
+        edgeWeights = try layers.map { try run.buffer(2 * e * $0.weightCount) }
+        up = try layers.map { try run.buffer(2 * n * $0.upWidth) }
+        mid = try layers.map { try run.buffer(2 * n * $0.midWidth) }
+        preMessages = try layers.map { $0.residual ? nil : try run.buffer(2 * n * $0.messageWidth) }
+        messages = try layers.map { try run.buffer(2 * n * $0.messageWidth) }
+        products = try layers.map { try run.buffer(2 * n * $0.productWidth) }
+        features = try layers.map { try run.buffer(2 * n * $0.outputWidth) }
+        readoutPre = try model.readouts.map { r in try r.hidden.map { _ in try run.buffer(2 * n * r.first.outputWidth) } }
+        readoutHidden = try model.readouts.map { r in
+            try r.hidden.map { _ in try run.buffer(2 * n * r.first.outputWidth) }
+        }
+
+        func widest(_ width: (DeviceLayer) -> Int) -> Int { layers.map(width).max() ?? 1 }
+        featureGradients = try layers.map { try run.buffer(2 * n * $0.outputWidth) }
+        embeddingGradient = try run.buffer(2 * n * model.embedding.outputWidth)
+        readoutGradient = try run.buffer(2 * n * (model.readouts.map(\.first.outputWidth).max() ?? 1))
+        productGradient = try run.buffer(2 * n * widest(\.productWidth))
+        messageGradient = try run.buffer(2 * n * widest(\.messageWidth))
+        preMessageGradient = try run.buffer(2 * n * widest(\.messageWidth))
+        midGradient = try run.buffer(2 * n * widest(\.midWidth))
+        upGradient = try run.buffer(2 * n * widest(\.upWidth))
+        edgeWeightGradient = try run.buffer(2 * e * widest(\.weightCount))
+        let mlpWidth = layers.flatMap { $0.radialMLP.map { max($0.inputs, $0.outputs) } }.max() ?? 1
+        mlpGradients = try (0..<2).map { _ in try run.buffer(2 * e * mlpWidth) }
+        let columns = layers.map { $0.contraction.source.plan.weightColumns.count * $0.contraction.source.plan.channels }.max() ?? 1
+        contractionNodeGradient = try run.buffer(n * columns)
+        ones = try run.upload([Double](repeating: 1, count: max(n, 1)))
+    }
+}
