@@ -30,6 +30,9 @@ public struct ModelTimings: Sendable {
     public var trainingStepError: String?
     /// Most device bytes held at once with the training buffers allocated.
     public var trainingPeakBytes: Int?
+    /// Median ms per stage of the training pass (CUDA events; `train forward (all)` / `train reverse (all)` span
+    /// every stage of each half, the named stages inside them), and of the gradients' download and mapping (host).
+    public var trainingBlocks: [(name: String, milliseconds: Double)] = []
 }
 
 extension CUDAMACEModel {
@@ -89,8 +92,9 @@ extension CUDAMACEModel {
         }
         timings.peakBytes = context.allocator.peakBytes
         do {
-            timings.trainingStep = try trainingStepMilliseconds(graph, warmup: warmup, repeats: repeats)
+            timings.trainingStep = try trainingStepMilliseconds(graph, workspace, warmup: warmup, repeats: repeats)
             timings.trainingPeakBytes = context.allocator.peakBytes
+            timings.trainingBlocks = try trainingBlocks(graph, workspace, repeats: repeats)
         } catch {
             timings.trainingStepError = "\(error)"
         }
@@ -99,21 +103,53 @@ extension CUDAMACEModel {
 
     /// Median wall time of energy + forces then ``parameterGradients(_:energyCotangents:forceCotangents:)`` with
     /// fixed cotangents (c = 1 per graph, v = 0.1 per force component).
-    private func trainingStepMilliseconds(_ graph: AtomicGraph, warmup: Int, repeats: Int) throws -> Double {
-        let c = [Double](repeating: 1, count: graph.numGraphs)
-        let v = [SIMD3<Double>](repeating: SIMD3(0.1, 0.1, 0.1), count: graph.numNodes)
+    private func trainingStepMilliseconds(_ graph: AtomicGraph, _ workspace: Workspace, warmup: Int, repeats: Int)
+        throws -> Double
+    {
+        let (c, v) = Self.benchmarkCotangents(graph)
         for _ in 0..<max(warmup, 1) {
-            _ = try evaluate(graph)
+            _ = try evaluate(graph, on: workspace)
             _ = try parameterGradients(graph, energyCotangents: c, forceCotangents: v)
         }
         var wall: [Double] = []
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try evaluate(graph)
+            _ = try evaluate(graph, on: workspace)
             _ = try parameterGradients(graph, energyCotangents: c, forceCotangents: v)
             wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         return Self.median(wall)
+    }
+
+    /// The training pass's stages (after ``trainingStepMilliseconds(_:_:warmup:repeats:)``, so buffers exist).
+    private func trainingBlocks(_ graph: AtomicGraph, _ workspace: Workspace, repeats: Int) throws
+        -> [(name: String, milliseconds: Double)]
+    {
+        let (c, v) = Self.benchmarkCotangents(graph)
+        let timer = BlockTimer(context: context, stream: stream)
+        var perBlock: [String: [Double]] = [:]
+        var order: [String] = []
+        func add(_ name: String, _ ms: Double) {
+            if perBlock[name] == nil { order.append(name) }
+            perBlock[name, default: []].append(ms)
+        }
+        for _ in 0..<repeats {
+            timer.reset()
+            let gradients = try queueTrainingPass(
+                workspace, energyCotangents: c, forceCotangents: v, graph: graph, timer: timer)
+            try stream.synchronize()
+            for (name, ms) in try timer.totals() { add(name, ms) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try gradients.download(self)
+            add("host: gradients downloaded and mapped", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return order.map { ($0, Self.median(perBlock[$0] ?? [])) }
+    }
+
+    /// Fixed loss cotangents for timing: c = 1 per graph, v = 0.1 per force component.
+    static func benchmarkCotangents(_ graph: AtomicGraph) -> ([Double], [SIMD3<Double>]) {
+        ([Double](repeating: 1, count: graph.numGraphs),
+         [SIMD3<Double>](repeating: SIMD3(0.1, 0.1, 0.1), count: graph.numNodes))
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -34,14 +34,22 @@ extension CUDAMACEModel {
                 "parameterGradients: \(energyCotangents.count) energy and \(forceCotangents.count) force cotangents for "
                     + "\(graph.numGraphs) graphs and \(graph.numNodes) atoms")
         }
-        let layout = try GraphLayout(graph: graph, elementCount: elementCount)
-        guard let w = cached, w.layout == layout, w.passes > 0 else {
+        guard let w = cached, w.passes > 0, w.nodes == graph.numNodes, w.edges == graph.numEdges else {
             throw CUDAError.invalidArgument("parameterGradients: evaluate this graph first (its pass is reused)")
         }
+        let gradients = try queueTrainingPass(w, energyCotangents: energyCotangents, forceCotangents: forceCotangents,
+                                              graph: graph, timer: nil)
+        return try gradients.download(self)
+    }
+
+    /// Uploads the seeds and queues the dual forward and its reverse on the workspace of the last evaluation.
+    func queueTrainingPass(
+        _ w: Workspace, energyCotangents: [Double], forceCotangents: [SIMD3<Double>], graph: AtomicGraph,
+        timer: BlockTimer?
+    ) throws -> ParameterGradientBuffers {
+        let layout = w.layout
         let t: TrainingWorkspace
-        if let existing = trainingCache, existing.nodes == w.nodes, existing.edges == w.edges,
-            trainingLayout == layout
-        {
+        if let existing = trainingCache, trainingLayout == layout {
             t = existing
         } else {
             trainingCache = nil
@@ -60,9 +68,9 @@ extension CUDAMACEModel {
         try t.delta.copy(
             from: layout.nodeOrder.flatMap { [-forceCotangents[$0].x, -forceCotangents[$0].y, -forceCotangents[$0].z] },
             stream: stream)
-        try dualForward(w, t)
-        try dualReverse(w, t, gradients)
-        return try gradients.download(self)
+        try timer.measure("train forward (all)") { try dualForward(w, t, timer: timer) }
+        try timer.measure("train reverse (all)") { try dualReverse(w, t, gradients, timer: timer) }
+        return gradients
     }
 
     // MARK: - Dual forward
@@ -81,12 +89,14 @@ extension CUDAMACEModel {
         return ranges + ranges.map { ($0.lowerBound + w.nodes)..<($0.upperBound + w.nodes) }
     }
 
-    private func dualForward(_ w: Workspace, _ t: TrainingWorkspace) throws {
+    private func dualForward(_ w: Workspace, _ t: TrainingWorkspace, timer: BlockTimer?) throws {
         let run = modelRun(w)
         let (n, e) = (w.nodes, w.edges)
-        try kernels.edgeTangent(
-            edges: e, vectors: w.vectors, senders: w.senders, receivers: w.receivers, delta: t.delta,
-            radial: radialParameters, shTangent: t.shTangent, radialStack: t.radial, stream: stream)
+        try timer.measure("train forward: edge tangent") {
+            try kernels.edgeTangent(
+                edges: e, vectors: w.vectors, senders: w.senders, receivers: w.receivers, delta: t.delta,
+                radial: radialParameters, shTangent: t.shTangent, radialStack: t.radial, stream: stream)
+        }
         try embedding.forward(t.oneHot, t.embedding, rows: 2 * n, accumulate: false, run)
         let ranges = stackedRanges(w)
         for (index, layer) in layers.enumerated() {
@@ -96,13 +106,17 @@ extension CUDAMACEModel {
                 try layer.skip.forward(input, t.features[index], ranges: ranges, accumulate: false, run)
             }
             try layer.linearUp.forward(input, t.up[index], rows: 2 * n, accumulate: false, run)
-            try dualRadialForward(layer: layer, index: index, t)
+            try timer.measure("train forward: radial MLP") {
+                try dualRadialForward(layer: layer, index: index, t)
+            }
             let (up, weights, mid) = (t.up[index], t.edgeWeights[index], t.mid[index])
-            try layer.conv.dualForward(
-                receivers: w.receiverCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
-                x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
-                x2Tangent: t.shTangent.address, mid: mid.address, midTangent: tangent(mid, n * layer.midWidth),
-                scalar: scalar, stream: stream)
+            try timer.measure("train forward: conv_tp") {
+                try layer.conv.dualForward(
+                    receivers: w.receiverCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
+                    x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
+                    x2Tangent: t.shTangent.address, mid: mid.address, midTangent: tangent(mid, n * layer.midWidth),
+                    scalar: scalar, stream: stream)
+            }
             let message = t.messages[index]
             if let preMessage = t.preMessages[index] {
                 try layer.linear.forward(mid, preMessage, rows: 2 * n, accumulate: false, run)
@@ -111,10 +125,12 @@ extension CUDAMACEModel {
                 try layer.linear.forward(mid, message, rows: 2 * n, accumulate: false, run)
             }
             let product = t.products[index]
-            try layer.contraction.dualForward(
-                nodes: n, elements: w.elements.address, coefficients: layer.coefficients.address, x: message.address,
-                xTangent: tangent(message, n * layer.messageWidth), out: product.address,
-                outTangent: tangent(product, n * layer.productWidth), scalar: scalar, stream: stream)
+            try timer.measure("train forward: symmetric contraction") {
+                try layer.contraction.dualForward(
+                    nodes: n, elements: w.elements.address, coefficients: layer.coefficients.address, x: message.address,
+                    xTangent: tangent(message, n * layer.messageWidth), out: product.address,
+                    outTangent: tangent(product, n * layer.productWidth), scalar: scalar, stream: stream)
+            }
             try layer.productLinear.forward(product, t.features[index], rows: 2 * n, accumulate: residualSum, run)
         }
         for (r, readout) in readouts.enumerated() {
@@ -153,7 +169,9 @@ extension CUDAMACEModel {
 
     // MARK: - Reverse
 
-    private func dualReverse(_ w: Workspace, _ t: TrainingWorkspace, _ d: ParameterGradientBuffers) throws {
+    private func dualReverse(
+        _ w: Workspace, _ t: TrainingWorkspace, _ d: ParameterGradientBuffers, timer: BlockTimer?
+    ) throws {
         let run = modelRun(w)
         let n = w.nodes
         let ranges = stackedRanges(w)
@@ -190,12 +208,16 @@ extension CUDAMACEModel {
                 try layer.skip.backward(gh, inputGradient, ranges: ranges, accumulate: true, run)
             }
             let message = t.messages[index]
-            try layer.contraction.dualBackward(
-                nodes: n, elements: w.elements.address, coefficients: layer.coefficients.address, x: message.address,
-                xTangent: tangent(message, n * layer.messageWidth), dout: t.productGradient.address,
-                doutTangent: tangent(t.productGradient, n * layer.productWidth), dx: t.messageGradient.address,
-                dxTangent: tangent(t.messageGradient, n * layer.messageWidth), scalar: scalar, stream: stream)
-            try contractionWeightGradient(layer: layer, index: index, w, t, into: g.contraction)
+            try timer.measure("train reverse: symmetric contraction") {
+                try layer.contraction.dualBackward(
+                    nodes: n, elements: w.elements.address, coefficients: layer.coefficients.address, x: message.address,
+                    xTangent: tangent(message, n * layer.messageWidth), dout: t.productGradient.address,
+                    doutTangent: tangent(t.productGradient, n * layer.productWidth), dx: t.messageGradient.address,
+                    dxTangent: tangent(t.messageGradient, n * layer.messageWidth), scalar: scalar, stream: stream)
+            }
+            try timer.measure("train reverse: symmetric contraction dW") {
+                try contractionWeightGradient(layer: layer, index: index, w, t, into: g.contraction)
+            }
             var messageGradient = t.messageGradient
             if let preMessage = t.preMessages[index] {
                 try layer.skip.gemms.weightGradient(preMessage, t.messageGradient, ranges: ranges, into: g.skip, run)
@@ -204,30 +226,38 @@ extension CUDAMACEModel {
             }
             try layer.linear.gemms.weightGradient(t.mid[index], messageGradient, ranges: [0..<(2 * n)], into: g.linear, run)
             try layer.linear.backward(messageGradient, t.midGradient, rows: 2 * n, accumulate: false, run)
-            try dualConvBackward(layer: layer, index: index, w, t)
+            try dualConvBackward(layer: layer, index: index, w, t, timer: timer)
             try layer.linearUp.gemms.weightGradient(input, t.upGradient, ranges: [0..<(2 * n)], into: g.linearUp, run)
             try layer.linearUp.backward(t.upGradient, inputGradient, rows: 2 * n, accumulate: true, run)
-            try dualRadialBackward(layer: layer, index: index, t, into: g.radial)
+            try timer.measure("train reverse: radial MLP + dW") {
+                try dualRadialBackward(layer: layer, index: index, t, into: g.radial)
+            }
         }
         try embedding.gemms.weightGradient(t.oneHot, t.embeddingGradient, ranges: [0..<(2 * n)], into: d.embedding, run)
     }
 
     /// conv_tp's reverse over its dual forward: the per-edge weights' adjoints (receiver CSR) and the sender
     /// features' (sender CSR).
-    private func dualConvBackward(layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace) throws {
+    private func dualConvBackward(
+        layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, timer: BlockTimer?
+    ) throws {
         let (n, e) = (w.nodes, w.edges)
         let (up, weights) = (t.up[index], t.edgeWeights[index])
         let dmidTangent = tangent(t.midGradient, n * layer.midWidth)
-        try layer.conv.dualWeightBackward(
-            receivers: w.receiverCSR, x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
-            x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
-            dweight: t.edgeWeightGradient.address, dweightTangent: tangent(t.edgeWeightGradient, e * layer.weightCount),
-            scalar: scalar, stream: stream)
-        try layer.conv.dualSenderBackward(
-            senders: w.senderCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
-            x2: w.sh.address, x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
-            dx1: t.upGradient.address, dx1Tangent: tangent(t.upGradient, n * layer.upWidth), scalar: scalar,
-            stream: stream)
+        try timer.measure("train reverse: conv_tp dR") {
+            try layer.conv.dualWeightBackward(
+                receivers: w.receiverCSR, x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
+                x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
+                dweight: t.edgeWeightGradient.address, dweightTangent: tangent(t.edgeWeightGradient, e * layer.weightCount),
+                scalar: scalar, stream: stream)
+        }
+        try timer.measure("train reverse: conv_tp dx") {
+            try layer.conv.dualSenderBackward(
+                senders: w.senderCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
+                x2: w.sh.address, x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
+                dx1: t.upGradient.address, dx1Tangent: tangent(t.upGradient, n * layer.upWidth), scalar: scalar,
+                stream: stream)
+        }
     }
 
     /// The radial MLP's weight gradients from the stacked edge-weight adjoints, last layer first; each layer's input

@@ -110,6 +110,8 @@ struct BenchCommand: ParsableCommand {
             } else {
                 print("training step: not run (\(timings.trainingStepError ?? ""))")
             }
+            for (name, ms) in timings.trainingBlocks { print("\(name) | \(String(format: "%.3f", ms))") }
+            report["training_blocks_ms"] = Dictionary(uniqueKeysWithValues: timings.trainingBlocks.map { ($0.name, $0.milliseconds) })
             report["training_step_ms"] = timings.trainingStep ?? NSNull()
             report["training_peak_device_bytes"] = timings.trainingPeakBytes ?? NSNull()
             report["blocks_ms"] = Dictionary(uniqueKeysWithValues: timings.blocks.map { ($0.name, $0.milliseconds) })
