@@ -68,6 +68,7 @@ extension CUDAMACEModel {
         try t.delta.copy(
             from: layout.nodeOrder.flatMap { [-forceCotangents[$0].x, -forceCotangents[$0].y, -forceCotangents[$0].z] },
             stream: stream)
+        try modelRun(w).fill(gradients.arena, count: gradients.count, value: 0)
         try timer.measure("train forward (all)") { try dualForward(w, t, timer: timer) }
         try timer.measure("train reverse (all)") { try dualReverse(w, t, gradients, timer: timer) }
         return gradients
@@ -263,7 +264,7 @@ extension CUDAMACEModel {
     /// The radial MLP's weight gradients from the stacked edge-weight adjoints, last layer first; each layer's input
     /// adjoint by one GEMM over 2E rows, activations reversed on (value, tangent) pairs.
     private func dualRadialBackward(
-        layer: DeviceLayer, index: Int, _ t: TrainingWorkspace, into gradients: [DeviceBuffer]
+        layer: DeviceLayer, index: Int, _ t: TrainingWorkspace, into gradients: [GradientSlice]
     ) throws {
         let rows = 2 * t.edges
         var g = t.edgeWeightGradient
@@ -292,7 +293,7 @@ extension CUDAMACEModel {
     /// The contraction's weight gradient: per node from the generated kernel, summed over each element's rows by a
     /// GEMM with a ones vector, into `[n_el, columns · C]`.
     private func contractionWeightGradient(
-        layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, into gradient: DeviceBuffer
+        layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, into gradient: GradientSlice
     ) throws {
         let n = w.nodes
         let message = t.messages[index]
@@ -302,7 +303,6 @@ extension CUDAMACEModel {
             gradient: t.contractionNodeGradient.address, scalar: scalar, stream: stream)
         let width = layer.contraction.source.plan.weightColumns.count * layer.contraction.source.plan.channels
         let size = scalar.byteSize
-        try modelRun(w).fill(gradient, count: elementCount * width, value: 0)
         for (element, range) in w.layout.elementRanges.enumerated() where !range.isEmpty {
             try runner.gemm(
                 m: 1, n: width, k: range.count, a: GEMMOperand(address: t.ones.address, leadingDimension: range.count),

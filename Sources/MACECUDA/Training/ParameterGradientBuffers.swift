@@ -6,70 +6,97 @@ import CUDA
 import Equivariance
 import MACE
 
-/// Gradient buffers shaped as the device weights, written by a training pass.
+/// A gradient's place in the arena: `count` scalars from element `offset`, at device address `address`.
+struct GradientSlice {
+    let address: UInt64
+    let offset: Int
+    let count: Int
+}
+
+/// Gradients shaped as the device weights, written by a training pass: slices of one arena, zeroed once per pass and
+/// downloaded in one copy.
 struct ParameterGradientBuffers {
     struct Layer {
-        let linearUp: [DeviceBuffer]
-        let radial: [DeviceBuffer]
-        let linear: [DeviceBuffer]
-        let skip: [DeviceBuffer]
-        /// `[n_el, columns, C]` (``SymmetricContractionKernelSource`` weight columns).
-        let contraction: DeviceBuffer
-        let productLinear: [DeviceBuffer]
+        let linearUp: [GradientSlice]
+        let radial: [GradientSlice]
+        let linear: [GradientSlice]
+        let skip: [GradientSlice]
+        /// `[n_el, columns, C]` (``MonomialContraction/weightColumns``).
+        let contraction: GradientSlice
+        let productLinear: [GradientSlice]
     }
 
-    let embedding: [DeviceBuffer]
+    let arena: DeviceBuffer
+    let count: Int
+    let embedding: [GradientSlice]
     let layers: [Layer]
-    let readouts: [(first: [DeviceBuffer], second: [DeviceBuffer]?)]
+    let readouts: [(first: [GradientSlice], second: [GradientSlice]?)]
 
     init(model: CUDAMACEModel) throws {
-        let runner = model.runner
-        embedding = try model.embedding.gemms.gradientBuffers(runner)
-        layers = try model.layers.map { layer in
-            let source = layer.contraction.source
+        // Sizes first (the same walk as the slices below), then one buffer.
+        var sizes: [Int] = []
+        func paths(_ gemms: PathGEMMs) -> [Int] { gemms.paths.map { $0.mulIn * gemms.elementCount * $0.mulOut } }
+        sizes += paths(model.embedding.gemms)
+        for layer in model.layers {
+            let plan = layer.contraction.source.plan
+            sizes += paths(layer.linearUp.gemms) + layer.radialMLP.map { $0.inputs * $0.outputs }
+                + paths(layer.linear.gemms) + paths(layer.skip.gemms)
+                + [model.elementCount * plan.weightColumns.count * plan.channels] + paths(layer.productLinear.gemms)
+        }
+        for readout in model.readouts {
+            sizes += paths(readout.first.gemms) + (readout.hidden.map { paths($0.second.gemms) } ?? [])
+        }
+        let total = sizes.reduce(0, +)
+        let arena = try model.runner.buffer(total)
+        let size = model.runner.elementSize
+        var used = 0
+        func take(_ count: Int) -> GradientSlice {
+            defer { used += count }
+            return GradientSlice(address: arena.address &+ UInt64(used * size), offset: used, count: count)
+        }
+        func slices(_ gemms: PathGEMMs) -> [GradientSlice] { paths(gemms).map(take) }
+        embedding = slices(model.embedding.gemms)
+        layers = model.layers.map { layer in
+            let plan = layer.contraction.source.plan
             return Layer(
-                linearUp: try layer.linearUp.gemms.gradientBuffers(runner),
-                radial: try layer.radialMLP.map { try runner.buffer($0.inputs * $0.outputs) },
-                linear: try layer.linear.gemms.gradientBuffers(runner),
-                skip: try layer.skip.gemms.gradientBuffers(runner),
-                contraction: try runner.buffer(model.elementCount * source.plan.weightColumns.count * source.plan.channels),
-                productLinear: try layer.productLinear.gemms.gradientBuffers(runner))
+                linearUp: slices(layer.linearUp.gemms), radial: layer.radialMLP.map { take($0.inputs * $0.outputs) },
+                linear: slices(layer.linear.gemms), skip: slices(layer.skip.gemms),
+                contraction: take(model.elementCount * plan.weightColumns.count * plan.channels),
+                productLinear: slices(layer.productLinear.gemms))
         }
-        readouts = try model.readouts.map { readout in
-            (try readout.first.gemms.gradientBuffers(runner), try readout.hidden.map { try $0.second.gemms.gradientBuffers(runner) })
+        readouts = model.readouts.map { readout in
+            (slices(readout.first.gemms), readout.hidden.map { slices($0.second.gemms) })
         }
+        self.arena = arena
+        count = total
     }
 
     /// Downloads the gradients and maps them to the model's parameters: flat, in `parameterNames` order (embedding;
     /// per interaction linear_up, radial layers, linear, skip TP; per product the contractions' weights, ν from the
     /// correlation down, then its linear; readouts), each the model's layout.
     func download(_ model: CUDAMACEModel) throws -> [[Double]] {
-        let runner = model.runner
-        func paths(_ gemms: PathGEMMs, _ buffers: [DeviceBuffer]) throws -> [Double] {
-            gemms.modelGradient(
-                try zip(gemms.paths, buffers).map { path, buffer in
-                    try runner.download(buffer, count: path.mulIn * gemms.elementCount * path.mulOut)
-                })
-        }
+        let values = try model.runner.download(arena, count: count)
+        func read(_ slice: GradientSlice) -> [Double] { Array(values[slice.offset..<(slice.offset + slice.count)]) }
+        func paths(_ gemms: PathGEMMs, _ slices: [GradientSlice]) -> [Double] { gemms.modelGradient(slices.map(read)) }
         let description = model.model.layers
-        var result = [try paths(model.embedding.gemms, embedding)]
+        var result = [paths(model.embedding.gemms, embedding)]
         for (index, (layer, g)) in zip(model.layers, layers).enumerated() {
-            result.append(try paths(layer.linearUp.gemms, g.linearUp))
-            for (mlp, buffer) in zip(description.interactions[index].radialMLP, g.radial) {
-                result.append(try runner.download(buffer, count: mlp.inputs * mlp.outputs).map { $0 * mlp.scale })
+            result.append(paths(layer.linearUp.gemms, g.linearUp))
+            for (mlp, slice) in zip(description.interactions[index].radialMLP, g.radial) {
+                result.append(read(slice).map { $0 * mlp.scale })
             }
-            result.append(try paths(layer.linear.gemms, g.linear))
-            result.append(try paths(layer.skip.gemms, g.skip))
+            result.append(paths(layer.linear.gemms, g.linear))
+            result.append(paths(layer.skip.gemms, g.skip))
         }
         for (index, (layer, g)) in zip(model.layers, layers).enumerated() {
             let descriptor = description.products[index].contraction
-            result += try contractionGradients(layer, g.contraction, descriptor: descriptor, model: model)
-            result.append(try paths(layer.productLinear.gemms, g.productLinear))
+            result += contractionGradients(layer, read(g.contraction), descriptor: descriptor, model: model)
+            result.append(paths(layer.productLinear.gemms, g.productLinear))
         }
         for (readout, g) in zip(model.readouts, readouts) {
-            result.append(try paths(readout.first.gemms, g.first))
+            result.append(paths(readout.first.gemms, g.first))
             if let (_, _, second) = readout.hidden, let secondBuffers = g.second {
-                result.append(try paths(second.gemms, secondBuffers))
+                result.append(paths(second.gemms, secondBuffers))
             }
         }
         return result
@@ -77,13 +104,12 @@ struct ParameterGradientBuffers {
 
     /// The contraction weights' gradients `[n_el, K·C]` per (output o, ν = correlation…1), from the per-column sums.
     private func contractionGradients(
-        _ layer: DeviceLayer, _ buffer: DeviceBuffer, descriptor: SymmetricContractionDescriptor, model: CUDAMACEModel
-    ) throws -> [[Double]] {
+        _ layer: DeviceLayer, _ sums: [Double], descriptor: SymmetricContractionDescriptor, model: CUDAMACEModel
+    ) -> [[Double]] {
         let source = layer.contraction.source
         let columns = source.plan.weightColumns
         let channels = source.plan.channels
         let elements = model.elementCount
-        let sums = try model.runner.download(buffer, count: elements * columns.count * channels)
         let correlation = descriptor.correlation
         var result: [[Double]] = []
         for o in 0..<descriptor.irrepsOut.entries.count {

@@ -5,16 +5,15 @@
 import CUDA
 
 extension PathGEMMs {
-    /// `dW[p] = Σ_{rows of its element} Σ_m x[row, in_p, m]ᵀ g[row, out_p, m]` into `gradients[p]` (the layout of
-    /// `weights[p]`: `[mulIn, elementCount · mulOut]`, element e in columns `e·mulOut..<(e+1)·mulOut`), the rows of
-    /// element e being `ranges[e]` and `ranges[e + k·elementCount]` (stacked blocks), overwritten. The gradient of
-    /// ``apply(_:_:ranges:accumulate:transposed:_:)`` (forward) with respect to its weights.
+    /// `dW[p] += Σ_{rows of its element} Σ_m x[row, in_p, m]ᵀ g[row, out_p, m]` into `gradients[p]` (the layout of
+    /// `weights[p]`: `[mulIn, elementCount · mulOut]`, element e in columns `e·mulOut..<(e+1)·mulOut`; zeroed by the
+    /// caller), the rows of element e being `ranges[e]` and `ranges[e + k·elementCount]` (stacked blocks). The
+    /// gradient of ``apply(_:_:ranges:accumulate:transposed:_:)`` (forward) with respect to its weights.
     func weightGradient(
-        _ x: DeviceBuffer, _ g: DeviceBuffer, ranges: [Range<Int>], into gradients: [DeviceBuffer], _ run: ModelRun
+        _ x: DeviceBuffer, _ g: DeviceBuffer, ranges: [Range<Int>], into gradients: [GradientSlice], _ run: ModelRun
     ) throws {
         let size = run.gemm.elementSize
         for (p, path) in paths.enumerated() {
-            try run.fill(gradients[p], count: path.mulIn * elementCount * path.mulOut, value: 0)
             for (index, range) in ranges.enumerated() where !range.isEmpty {
                 let element = index % elementCount
                 let c = GEMMOperand(
@@ -32,10 +31,5 @@ extension PathGEMMs {
                 }
             }
         }
-    }
-
-    /// One zeroed device buffer per path, shaped as its weights.
-    func gradientBuffers(_ runner: GEMMRunner) throws -> [DeviceBuffer] {
-        try paths.map { try runner.buffer($0.mulIn * elementCount * $0.mulOut) }
     }
 }
