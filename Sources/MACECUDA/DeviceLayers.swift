@@ -11,8 +11,9 @@ import MACE
 struct DeviceRadialLayer {
     let inputs: Int
     let outputs: Int
-    /// `[inputs, outputs]` in the GEMM weight type (``GEMMRunner/uploadWeights(_:)``).
+    /// `[inputs, outputs]` in the GEMM weight type (``GEMMRunner/uploadWeights(_:)``): the model's times `scale`.
     let weight: DeviceBuffer
+    let scale: Double
     let activation: String?
     /// 1 except after the last layer (the CPU model carries hidden layers' constants into the next weight).
     let activationScale: Double
@@ -32,6 +33,7 @@ struct DeviceLayer {
     let linear: DeviceLinear
     let skip: DeviceSkip
     let contraction: SymmetricContractionKernels
+    let contractionDescriptor: SymmetricContractionDescriptor
     /// The contraction's coefficient table `[n_el, slots, C]`.
     let coefficients: DeviceBuffer
     let productLinear: DeviceLinear
@@ -78,7 +80,7 @@ extension DeviceLayer {
             // MLP slower (forward 14.7 → 16.6 ms, backward 18.4 → 22.0 ms at 24000 atoms, when tried on all layers).
             let scaled = layer.weight.map { $0 * layer.scale }
             return DeviceRadialLayer(
-                inputs: layer.inputs, outputs: layer.outputs, weight: try runner.uploadWeights(scaled),
+                inputs: layer.inputs, outputs: layer.outputs, weight: try runner.uploadWeights(scaled), scale: layer.scale,
                 activation: layer.activation, activationScale: last ? layer.activationScale : 1,
                 splitWeight: splitLastRadialLayer && last && k > 0 ? try runner.upload(Self.split3(scaled)) : nil)
         }
@@ -93,6 +95,7 @@ extension DeviceLayer {
             context: runner.context, cache: cache, descriptor: interaction.conv, weightStorage: runner.half)
         linear = try DeviceLinear(interaction.linear, scale: 1 / interaction.avgNumNeighbors, runner: runner)
         skip = try DeviceSkip(interaction.skip, runner: runner)
+        contractionDescriptor = product.contraction
         contraction = try SymmetricContractionKernels(
             context: runner.context, cache: cache, polynomial: product.contraction.polynomial)
         let table = try contraction.source.plan.coefficientTable(

@@ -49,7 +49,8 @@ import TestSupport
     @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/proc/driver/nvidia/version")))
     func cudaDeviceWithoutADriverFailsClearly() throws {
         let run = try InfoCommandEndToEndTests.swiftmace([
-            "train", "--name", "x", "--train_file", "Tests/Fixtures/training/ethanol12.xyz", "--device", "cuda",
+            "train", "--name", "x", "--train_file", "Tests/Fixtures/training/ethanol12.xyz", "--E0s", "average",
+            "--device", "cuda", "--work_dir", FileManager.default.temporaryDirectory.appendingPathComponent("no-gpu-train").path,
         ])
         #expect(run.status == 1)
         #expect(run.standardError.hasPrefix("error: CUDA driver not available: "))

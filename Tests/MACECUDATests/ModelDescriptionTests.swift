@@ -63,9 +63,12 @@ import TestSupport
         #expect(code.contains("constexpr int LMAX = 2;") && code.contains("constexpr int NSH = 9;"))
         #expect(code.contains("constexpr int NB = 6;") && code.contains("constexpr int P = 5;"))
         #expect(code.contains("#define ENV1 T(0x1.5p+4)"), "(p+1)(p+2)/2 = 21 exactly")
-        for entry in ["edge_tangent", "dual_act_forward_silu", "dual_act_backward_silu", "dual_act_backward_tanh"] {
-            #expect(code.contains(entry + "_##SUFFIX") || code.contains(entry), "training entry point \(entry)")
+        // The training pass's kernels, instantiated for both scalar types and both activations.
+        #expect(code.contains("void edge_tangent_##SUFFIX(") && code.contains("SWIFTMACE_EDGE_TANGENT(double, f64)"))
+        for activation in ["silu", "tanh"] {
+            #expect(code.contains("SWIFTMACE_DUAL_ACT(float, f32, \(activation == "tanh" ? "tanh_act" : "silu"), \(activation))"))
         }
+        #expect(code.contains("void dual_act_backward_##NAME##_##SUFFIX("))
         #expect(ModelKernelSource.hex(0.75) == "0x1.8p-1")
         #expect(Double(ModelKernelSource.hex(3.0.squareRoot())) == 3.0.squareRoot())
     }

@@ -78,19 +78,17 @@ struct ParameterGradientBuffers {
         let values = try model.runner.download(arena, count: count)
         func read(_ slice: GradientSlice) -> [Double] { Array(values[slice.offset..<(slice.offset + slice.count)]) }
         func paths(_ gemms: PathGEMMs, _ slices: [GradientSlice]) -> [Double] { gemms.modelGradient(slices.map(read)) }
-        let description = model.model.layers
         var result = [paths(model.embedding.gemms, embedding)]
-        for (index, (layer, g)) in zip(model.layers, layers).enumerated() {
+        for (layer, g) in zip(model.layers, layers) {
             result.append(paths(layer.linearUp.gemms, g.linearUp))
-            for (mlp, slice) in zip(description.interactions[index].radialMLP, g.radial) {
+            for (mlp, slice) in zip(layer.radialMLP, g.radial) {
                 result.append(read(slice).map { $0 * mlp.scale })
             }
             result.append(paths(layer.linear.gemms, g.linear))
             result.append(paths(layer.skip.gemms, g.skip))
         }
-        for (index, (layer, g)) in zip(model.layers, layers).enumerated() {
-            let descriptor = description.products[index].contraction
-            result += contractionGradients(layer, read(g.contraction), descriptor: descriptor, model: model)
+        for (layer, g) in zip(model.layers, layers) {
+            result += contractionGradients(layer, read(g.contraction), model: model)
             result.append(paths(layer.productLinear.gemms, g.productLinear))
         }
         for (readout, g) in zip(model.readouts, readouts) {
@@ -104,8 +102,9 @@ struct ParameterGradientBuffers {
 
     /// The contraction weights' gradients `[n_el, K·C]` per (output o, ν = correlation…1), from the per-column sums.
     private func contractionGradients(
-        _ layer: DeviceLayer, _ sums: [Double], descriptor: SymmetricContractionDescriptor, model: CUDAMACEModel
+        _ layer: DeviceLayer, _ sums: [Double], model: CUDAMACEModel
     ) -> [[Double]] {
+        let descriptor = layer.contractionDescriptor
         let source = layer.contraction.source
         let columns = source.plan.weightColumns
         let channels = source.plan.channels
