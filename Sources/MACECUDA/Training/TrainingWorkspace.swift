@@ -45,7 +45,7 @@ final class TrainingWorkspace {
     let midGradient: DeviceBuffer
     let upGradient: DeviceBuffer
     let edgeWeightGradient: DeviceBuffer  // T [2E, max numel]
-    let mlpGradients: [DeviceBuffer]  // two T [2E, max width]
+    let mlpGradients: [DeviceBuffer]  // two T [2E, widest hidden layer]
     /// The symmetric contraction's weight gradient per node `[N, columns, C]`, and ones to sum it per element.
     let contractionNodeGradient: DeviceBuffer
     let ones: DeviceBuffer
@@ -92,7 +92,8 @@ final class TrainingWorkspace {
         midGradient = try run.buffer(2 * n * widest(\.midWidth))
         upGradient = try run.buffer(2 * n * widest(\.upWidth))
         edgeWeightGradient = try run.buffer(2 * e * widest(\.weightCount))
-        let mlpWidth = layers.flatMap { $0.radialMLP.map { max($0.inputs, $0.outputs) } }.max() ?? 1
+        // The input gradients of the layers after the first (the first's, of the radial basis, is not needed).
+        let mlpWidth = layers.flatMap { $0.radialMLP.dropFirst().map(\.inputs) }.max() ?? 1
         mlpGradients = try (0..<2).map { _ in try run.buffer(2 * e * mlpWidth) }
         let columns = layers.map { $0.contraction.source.plan.weightColumns.count * $0.contraction.source.plan.channels }.max() ?? 1
         contractionNodeGradient = try run.buffer(n * columns)
