@@ -237,21 +237,15 @@ extension CUDAMACEModel {
         try embedding.gemms.weightGradient(t.oneHot, t.embeddingGradient, ranges: [0..<(2 * n)], into: d.embedding, run)
     }
 
-    /// conv_tp's reverse over its dual forward: the per-edge weights' adjoints (receiver CSR) and the sender
-    /// features' (sender CSR).
+    /// conv_tp's reverse over its dual forward: the sender features' adjoints (sender CSR), then the per-edge weights'
+    /// (receiver CSR), written over the edge weights, which nothing reads after (the stacked `[2E, numel]` adjoint
+    /// needs no buffer of its own).
     private func dualConvBackward(
         layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, timer: BlockTimer?
     ) throws {
         let (n, e) = (w.nodes, w.edges)
         let (up, weights) = (t.up[index], t.edgeWeights[index])
         let dmidTangent = tangent(t.midGradient, n * layer.midWidth)
-        try timer.measure("train reverse: conv_tp dR") {
-            try layer.conv.dualWeightBackward(
-                receivers: w.receiverCSR, x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
-                x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
-                dweight: t.edgeWeightGradient.address, dweightTangent: tangent(t.edgeWeightGradient, e * layer.weightCount),
-                scalar: scalar, stream: stream)
-        }
         try timer.measure("train reverse: conv_tp dx") {
             try layer.conv.dualSenderBackward(
                 senders: w.senderCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
@@ -259,15 +253,23 @@ extension CUDAMACEModel {
                 dx1: t.upGradient.address, dx1Tangent: tangent(t.upGradient, n * layer.upWidth), scalar: scalar,
                 stream: stream)
         }
+        try timer.measure("train reverse: conv_tp dR") {
+            try layer.conv.dualWeightBackward(
+                receivers: w.receiverCSR, x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
+                x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
+                dweight: weights.address, dweightTangent: tangent(weights, e * layer.weightCount),
+                scalar: scalar, stream: stream)
+        }
     }
 
-    /// The radial MLP's weight gradients from the stacked edge-weight adjoints, last layer first; each layer's input
-    /// adjoint by one GEMM over 2E rows, activations reversed on (value, tangent) pairs.
+    /// The radial MLP's weight gradients from the stacked edge-weight adjoints (in the edge weights' buffer), last
+    /// layer first; each layer's input adjoint by one GEMM over 2E rows, activations reversed on (value, tangent)
+    /// pairs.
     private func dualRadialBackward(
         layer: DeviceLayer, index: Int, _ t: TrainingWorkspace, into gradients: [GradientSlice]
     ) throws {
         let rows = 2 * t.edges
-        var g = t.edgeWeightGradient
+        var g = t.edgeWeights[index]
         for (k, mlp) in layer.radialMLP.enumerated().reversed() {
             if let activation = mlp.activation, let z = t.mlpPre[index][k] {
                 try kernels.dualActivationBackward(

@@ -25,7 +25,7 @@ final class TrainingWorkspace {
     /// Per layer: per radial-MLP layer with an activation, the pre-activations and activations `[2E, h]`.
     let mlpPre: [[DeviceBuffer?]]
     let mlpOut: [[DeviceBuffer?]]
-    let edgeWeights: [DeviceBuffer]  // T [2E, numel] per layer
+    let edgeWeights: [DeviceBuffer]  // T [2E, numel] per layer; in the reverse, their adjoints
     let up: [DeviceBuffer]
     let mid: [DeviceBuffer]
     let preMessages: [DeviceBuffer?]  // plain (non-residual) layers: the linear's output before the skip TP
@@ -44,7 +44,6 @@ final class TrainingWorkspace {
     let preMessageGradient: DeviceBuffer
     let midGradient: DeviceBuffer
     let upGradient: DeviceBuffer
-    let edgeWeightGradient: DeviceBuffer  // T [2E, max numel]
     let mlpGradients: [DeviceBuffer]  // two T [2E, widest hidden layer]
     /// The symmetric contraction's weight gradient per node `[N, columns, C]`, and ones to sum it per element.
     let contractionNodeGradient: DeviceBuffer
@@ -91,7 +90,6 @@ final class TrainingWorkspace {
         preMessageGradient = try run.buffer(2 * n * widest(\.messageWidth))
         midGradient = try run.buffer(2 * n * widest(\.midWidth))
         upGradient = try run.buffer(2 * n * widest(\.upWidth))
-        edgeWeightGradient = try run.buffer(2 * e * widest(\.weightCount))
         // The input gradients of the layers after the first (the first's, of the radial basis, is not needed).
         let mlpWidth = layers.flatMap { $0.radialMLP.dropFirst().map(\.inputs) }.max() ?? 1
         mlpGradients = try (0..<2).map { _ in try run.buffer(2 * e * mlpWidth) }
