@@ -1,6 +1,6 @@
 // SwiftMACE, MIT licence.
 // ConvolutionKernels: the generated conv_tp kernels (ConvolutionKernelSource) compiled and loaded, with typed
-// launches for each scalar type.
+// launches for each scalar type, plain and on dual numbers (value and tangent) for reverse-over-forward training.
 
 import CUDA
 import Equivariance
@@ -11,8 +11,9 @@ import Equivariance
 /// caller's edge order, node buffers `[atoms, size]`. Forward and ``backward(receivers:weight:x1:x2:dmid:dweight:dx2:scalar:stream:)``
 /// walk the receiver CSR; ``senderBackward(senders:weight:x2:dmid:dx1:scalar:stream:)`` the sender CSR (or, with a
 /// per-edge buffer, ``backwardWithEdgeDx1(receivers:weight:x1:x2:dmid:dweight:dx1Edges:dx2:scalar:stream:)`` then
-/// ``senderSum(senders:dx1Edges:dx1:scalar:stream:)``). All
-/// outputs are overwritten (no zeroing needed), with no atomics: bitwise reproducible.
+/// ``senderSum(senders:dx1Edges:dx1:scalar:stream:)``). The dual kernels (`dualForward`, `dualWeightBackward`,
+/// `dualSenderBackward`) take device addresses only. All outputs are overwritten (no zeroing needed), with no
+/// atomics: bitwise reproducible.
 public final class ConvolutionKernels: @unchecked Sendable {
     public let source: ConvolutionKernelSource
     let module: CUDAModule
@@ -135,10 +136,10 @@ public final class ConvolutionKernels: @unchecked Sendable {
             addresses: [weight, x1, x2, weightTangent, x1Tangent, x2Tangent, mid, midTangent], stream: stream)
     }
 
-    /// The per-edge weight adjoints of a reverse pass over ``dualForward(receivers:weight:weightTangent:x1:x1Tangent:x2:x2Tangent:mid:midTangent:scalar:stream:)``,
-    /// from the receivers' cotangents of `mid` (`dmid`) and of its tangent (`dmidTangent`), each read once per
-    /// receiver row: `dweight = ∂⟨dmid, mid⟩/∂weight + ∂⟨dmidTangent, ṁid⟩/∂weight`, `dweightTangent =
-    /// ∂⟨dmidTangent, ṁid⟩/∂ẇeight`, written per edge. Device addresses (see `dualForward`).
+    /// The per-edge weight adjoints of a reverse pass over `dualForward`, from the receivers' cotangents of `mid`
+    /// (`dmid`) and of its tangent (`dmidTangent`), each read once per receiver row: `dweight = ∂⟨dmid, mid⟩/∂weight
+    /// + ∂⟨dmidTangent, ṁid⟩/∂weight`, `dweightTangent = ∂⟨dmidTangent, ṁid⟩/∂ẇeight`, written per edge. Device
+    /// addresses (see `dualForward`).
     public func dualWeightBackward(
         receivers: DeviceEdgeCSR, x1: UInt64, x1Tangent: UInt64, x2: UInt64, x2Tangent: UInt64, dmid: UInt64,
         dmidTangent: UInt64, dweight: UInt64, dweightTangent: UInt64, scalar: KernelScalar, stream: CUDAStream

@@ -19,9 +19,9 @@
 ///   instead of gathering it per edge (the layer-2 conv: 20 KB per edge), at the price of one `[edges, x1]`
 ///   buffer written and read once.
 ///
-/// On dual numbers, from ``dualPolynomial`` = `dual(withRespectTo: [0, 1, 2])` = `[weight, x1, x2, ẇeight, ẋ1, ẋ2]
-/// → [mid, ṁid]` (every operand paired with its tangent, same roles and layout), for a reverse pass over a dual
-/// forward in which each output has a primal cotangent `m̄` and a tangent cotangent `ṁ̄`:
+/// On dual numbers, from ``dualPolynomial`` = `dual(withRespectTo: [0, 1, 2])` = `[w, x1, x2, ẇ, ẋ1, ẋ2] → [m,
+/// ṁ]` (every operand paired with its tangent, same roles and layout), for a reverse pass over a dual forward in
+/// which each output has a primal cotangent `m̄` and a tangent cotangent `ṁ̄`:
 /// - ``dualForward``: receiver CSR; `mid` and its tangent per receiver row.
 /// - ``dualWeightBackward``: receiver CSR, `backward(withRespectTo: [0, 3])` of the dual: per edge
 ///   `w̄ = ∂⟨m̄, m⟩/∂w + ∂⟨ṁ̄, ṁ⟩/∂w` and `ẇ̄ = ∂⟨ṁ̄, ṁ⟩/∂ẇ`; `m̄`, `ṁ̄` read once per receiver row.

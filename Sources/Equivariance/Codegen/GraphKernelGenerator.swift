@@ -41,20 +41,15 @@ public struct GraphKernelGenerator {
     /// Operands stored in the storage type `W` (per-channel ones only).
     let storedInputs: Set<Int>
     let storedOutputs: Set<Int>
-    /// Whether the edge loop loads two edges before working on them (see ``pairedLoop(index:from:to:loads:work:locals:)``).
-    let pairsEdges: Bool
 
     /// Checks that `polynomial` fits the kernel form.
     /// - Throws: `EquivarianceError.unsupported` naming the term or operand that does not fit: a term that is not
     ///   uniform 1d or has no channel at all, differing channel extents, an operand read with and without a
     ///   channel, a gathered output, a row output without a channel, role lists of the wrong length, a stored
     ///   operand without a channel.
-    /// - Parameter pairsEdges: load two edges' operands before working on either (more loads in flight); false
-    ///   for kernels whose per-edge operands alone fill most of the registers (one edge at a time, no spills).
     public init(
         _ polynomial: EquivariantPolynomial, name: String, inputRoles: [GraphOperandRole],
-        outputRoles: [GraphOperandRole], storedInputs: Set<Int> = [], storedOutputs: Set<Int> = [],
-        pairsEdges: Bool = true
+        outputRoles: [GraphOperandRole], storedInputs: Set<Int> = [], storedOutputs: Set<Int> = []
     ) throws {
         let label = "graph kernel '\(name)' of '\(polynomial.name)'"
         guard inputRoles.count == polynomial.inputs.count, outputRoles.count == polynomial.outputs.count else {
@@ -115,7 +110,6 @@ public struct GraphKernelGenerator {
         }
         self.storedInputs = storedInputs
         self.storedOutputs = storedOutputs
-        self.pairsEdges = pairsEdges
         self.polynomial = polynomial
         self.name = name
         self.inputRoles = inputRoles
@@ -293,7 +287,7 @@ public struct GraphKernelGenerator {
         if reduces {
             lines += reductionLoop(loads: loads, work: work, locals: locals, usedOutputs: usedOutputs)
         } else {
-            lines += edgeLoop(index: "p", from: "begin", to: "end", loads: loads, work: work, locals: locals)
+            lines += Self.pairedLoop(index: "p", from: "begin", to: "end", loads: loads, work: work, locals: locals)
         }
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .row {
             lines.append("if (active) {")
@@ -326,7 +320,7 @@ public struct GraphKernelGenerator {
                 ? "(active ? \(outputName(slot.output, slot.comp)) : T(0))" : "T(0)"
         }
         let summed = work + Self.warpTransposeSum(values) { "partial[q][warp][\($0)]" }
-        lines += edgeLoop(
+        lines += Self.pairedLoop(
             index: "q", from: "0", to: "count", loads: ["const int p = chunk + q;"] + loads, work: summed,
             locals: ["q"] + locals
         ).map { "  " + $0 }
@@ -350,16 +344,6 @@ public struct GraphKernelGenerator {
         lines.append("  __syncthreads();")
         lines.append("}")
         return lines
-    }
-
-    /// The edge loop: ``pairedLoop(index:from:to:loads:work:locals:)`` or, without ``pairsEdges``, one edge per trip.
-    private func edgeLoop(
-        index: String, from: String, to: String, loads: [String], work: [String], locals: [String]
-    ) -> [String] {
-        guard !pairsEdges else {
-            return Self.pairedLoop(index: index, from: from, to: to, loads: loads, work: work, locals: locals)
-        }
-        return ["for (int \(index) = \(from); \(index) < \(to); ++\(index)) {"] + (loads + work).map { "  " + $0 } + ["}"]
     }
 
     /// `for (index = from; index < to; ++index) { loads; work }`, two iterations per trip: both iterations' loads
