@@ -33,18 +33,14 @@ extension MACEModel {
             let energies = pass.graphEnergies.toArray(), nodeEnergies = pass.nodeEnergies.toArray()
             let positionGradient = gradients[0].toArray()
             let strainGradient = computeStress ? gradients[1].toArray() : []
-            return (0..<graph.numGraphs).map { g in
-                let nodes = graph.ptr[g]..<graph.ptr[g + 1]
-                var output = MACEOutput(
-                    energy: energies[g], nodeEnergies: Array(nodeEnergies[nodes]),
-                    forces: nodes.map { -SIMD3(positionGradient[3 * $0], positionGradient[3 * $0 + 1], positionGradient[3 * $0 + 2]) })
-                if computeStress {
-                    let dE = Matrix3(rowMajor: Array(strainGradient[(9 * g)..<(9 * g + 9)]))
-                    output.virials = -1 * dE
-                    if graph.periodic[g] { output.stress = (1 / abs(graph.cells[g].determinant)) * dE }
-                }
-                return output
+            var outputs = MACEOutput.perGraph(
+                graph, energies: energies, nodeEnergies: nodeEnergies, forces: positionGradient.map { -$0 })
+            for g in outputs.indices where computeStress {
+                let dE = Matrix3(rowMajor: Array(strainGradient[(9 * g)..<(9 * g + 9)]))
+                outputs[g].virials = -1 * dE
+                if graph.periodic[g] { outputs[g].stress = (1 / abs(graph.cells[g].determinant)) * dE }
             }
+            return outputs
         }
     }
 }

@@ -23,4 +23,17 @@ public struct MACEOutput: Sendable, Hashable {
         self.nodeEnergies = nodeEnergies
         self.forces = forces
     }
+
+    /// One output per graph of a batch, from its node energies `[N]` and forces `[N, 3]` flat (graph node order);
+    /// each graph's energy is the sum of its node energies when `energies` (one per graph) is nil.
+    public static func perGraph(
+        _ graph: AtomicGraph, energies: [Double]? = nil, nodeEnergies: [Double], forces: [Double]
+    ) -> [MACEOutput] {
+        (0..<graph.numGraphs).map { g in
+            let nodes = graph.ptr[g]..<graph.ptr[g + 1]
+            return MACEOutput(
+                energy: energies?[g] ?? nodes.reduce(0) { $0 + nodeEnergies[$1] }, nodeEnergies: Array(nodeEnergies[nodes]),
+                forces: nodes.map { SIMD3(forces[3 * $0], forces[3 * $0 + 1], forces[3 * $0 + 2]) })
+        }
+    }
 }

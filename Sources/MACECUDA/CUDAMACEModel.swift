@@ -46,10 +46,9 @@ public final class CUDAMACEModel: @unchecked Sendable {
     public var capturesGraphs = true
     /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
     var cached: Workspace?
-    /// The training pass's buffers for the last graph trained on, its layout, and the weight gradients
+    /// The training pass's buffers for the last graph trained on, and the weight gradients
     /// (``parameterGradients(_:energyCotangents:forceCotangents:)``), allocated on first use.
     var trainingCache: TrainingWorkspace?
-    var trainingLayout: GraphLayout?
     var parameterGradientBuffers: ParameterGradientBuffers?
 
     /// Uploads `model`'s weights and compiles its kernels (NVRTC, through the on-disk kernel cache).
@@ -175,12 +174,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
         let energies = layout.toGraphOrder(try runner.download(workspace.nodeEnergies, count: graph.numNodes), width: 1)
         let forces = layout.toGraphOrder(
             try workspace.forces.toArray(of: Double.self, count: 3 * graph.numNodes, stream: stream), width: 3)
-        var outputs = (0..<graph.numGraphs).map { g in
-            let nodes = graph.ptr[g]..<graph.ptr[g + 1]
-            return MACEOutput(
-                energy: nodes.reduce(0) { $0 + energies[$1] }, nodeEnergies: Array(energies[nodes]),
-                forces: nodes.map { SIMD3(forces[3 * $0], forces[3 * $0 + 1], forces[3 * $0 + 2]) })
-        }
+        var outputs = MACEOutput.perGraph(graph, nodeEnergies: energies, forces: forces)
         if computeStress {
             let strainGradients = try strainGradients(graph, workspace)
             for g in outputs.indices {

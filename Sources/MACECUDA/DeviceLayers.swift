@@ -78,18 +78,16 @@ extension DeviceLayer {
             }
             // Only the last layer is split: the hidden GEMMs are bandwidth-bound, and tripling their operand made the
             // MLP slower (forward 14.7 → 16.6 ms, backward 18.4 → 22.0 ms at 24000 atoms, when tried on all layers).
-            let scaled = layer.weight.map { $0 * layer.scale }
+            let scaled = layer.deviceWeight
             return DeviceRadialLayer(
                 inputs: layer.inputs, outputs: layer.outputs, weight: try runner.uploadWeights(scaled), scale: layer.scale,
                 activation: layer.activation, activationScale: last ? layer.activationScale : 1,
                 splitWeight: splitLastRadialLayer && last && k > 0 ? try runner.upload(Self.split3(scaled)) : nil)
         }
-        let hidden = interaction.radialMLP.dropLast().flatMap { layer in layer.weight.map { $0 * layer.scale } }
-        hiddenWeights = fusedMLP ? try runner.upload(hidden) : nil
+        hiddenWeights = fusedMLP ? try runner.upload(Self.hiddenWeights(interaction)) : nil
         lastWeightSplit = try interaction.radialMLP.last.flatMap { last in
             guard fusedMLP, runner.precision == .float32, last.outputs % 4 == 0 else { return nil }
-            let split = Self.split3(last.weight.map { $0 * last.scale })
-            return try runner.upload(Array(split.prefix(2 * last.weight.count)))
+            return try runner.upload(Self.lastWeightSplit(last))
         }
         conv = try ConvolutionKernels(
             context: runner.context, cache: cache, descriptor: interaction.conv, weightStorage: runner.half)
@@ -98,15 +96,31 @@ extension DeviceLayer {
         contractionDescriptor = product.contraction
         contraction = try SymmetricContractionKernels(
             context: runner.context, cache: cache, polynomial: product.contraction.polynomial)
-        let table = try contraction.source.plan.coefficientTable(
-            weights: product.contractionWeights + [[]], elementCount: elementCount)
-        coefficients = try runner.upload(table)
+        coefficients = try runner.upload(
+            try Self.coefficientTable(contraction.source.plan, product, elementCount: elementCount))
         productLinear = try DeviceLinear(product.linear, runner: runner)
         guard radialMLP.last?.outputs == interaction.conv.weightCount else {
             throw CUDAError.invalidArgument(
                 "interactions.\(index): the radial MLP gives \(radialMLP.last?.outputs ?? 0) weights per edge; "
                     + "conv_tp needs \(interaction.conv.weightCount)")
         }
+    }
+
+    /// The fused radial-MLP kernels' hidden weights: every layer but the last, scaled, concatenated.
+    static func hiddenWeights(_ interaction: InteractionLayer) -> [Double] {
+        interaction.radialMLP.dropLast().flatMap(\.deviceWeight)
+    }
+
+    /// The last radial layer's weight as `[W_hi; W_lo]` (TF32 parts) for the 3xTF32 backward GEMM.
+    static func lastWeightSplit(_ last: RadialLayer) -> [Double] {
+        Array(split3(last.deviceWeight).prefix(2 * last.weight.count))
+    }
+
+    /// The contraction's coefficient table `[n_el, slots, C]` from the product's weights.
+    static func coefficientTable(_ plan: MonomialContraction, _ product: ProductLayer, elementCount: Int) throws
+        -> [Double]
+    {
+        try plan.coefficientTable(weights: product.contractionWeights + [[]], elementCount: elementCount)
     }
 
     /// `[hi; lo; hi]` of a float32 matrix: hi keeps the top 10 mantissa bits (exact in TF32), lo = x − hi.
@@ -119,4 +133,9 @@ extension DeviceLayer {
 
     /// Conv weights per edge, the FLOPs of one radial-MLP pass per edge.
     var radialFlopsPerEdge: Int { radialMLP.reduce(0) { $0 + 2 * $1.inputs * $1.outputs } }
+}
+
+extension RadialLayer {
+    /// The weight as the device holds it: `weight · scale`.
+    var deviceWeight: [Double] { weight.map { $0 * scale } }
 }

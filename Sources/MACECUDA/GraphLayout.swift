@@ -69,8 +69,18 @@ struct GraphLayout: Sendable, Equatable {
     }
 
     /// Positions in device row order, `[N, 3]` flat, Å.
-    func devicePositions(_ graph: AtomicGraph) -> [Double] {
-        nodeOrder.flatMap { [graph.positions[$0].x, graph.positions[$0].y, graph.positions[$0].z] }
+    func devicePositions(_ graph: AtomicGraph) -> [Double] { deviceRows(graph.positions) }
+
+    /// One vector per node (graph order) in device row order, `[N, 3]` flat.
+    func deviceRows(_ vectors: [SIMD3<Double>]) -> [Double] {
+        nodeOrder.flatMap { [vectors[$0].x, vectors[$0].y, vectors[$0].z] }
+    }
+
+    /// One-hot element rows `[rows, elementCount]` for the device rows, zero rows after the first `nodeCount`.
+    func oneHot(elementCount: Int, rows: Int) -> [Double] {
+        var hot = [Double](repeating: 0, count: rows * elementCount)
+        for (row, element) in elements.enumerated() { hot[row * elementCount + Int(element)] = 1 }
+        return hot
     }
 
     /// One value per device row back in the graph's node order.

@@ -45,18 +45,14 @@ extension CUDAMACEModel {
         timings.workspaceBytes = context.allocator.currentBytes
         // Per block.
         let timer = BlockTimer(context: context, stream: stream)
-        var perBlock: [String: [Double]] = [:]
-        var order: [String] = []
+        var blocks = StageSamples()
         for _ in 0..<repeats {
             timer.reset()
             try pass(workspace, timer: timer)
             try stream.synchronize()
-            for (name, ms) in try timer.totals() {
-                if perBlock[name] == nil { order.append(name) }
-                perBlock[name, default: []].append(ms)
-            }
+            for (name, ms) in try timer.totals() { blocks.add(name, ms) }
         }
-        timings.blocks = order.map { ($0, Self.median(perBlock[$0] ?? [])) }
+        timings.blocks = blocks.medians
         // End to end, host clock around positions upload + pass + energies and forces download (the neighbour list
         // and the device layout of the graph are built once, outside); with and without the captured graph.
         let capturing = capturesGraphs
@@ -64,12 +60,7 @@ extension CUDAMACEModel {
         for graphs in [false, true] {
             capturesGraphs = graphs
             _ = try evaluate(graph, on: workspace)
-            var wall: [Double] = []
-            for _ in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = try evaluate(graph, on: workspace)
-                wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            }
+            let wall = try (0..<repeats).map { _ in try Self.wallMilliseconds { _ = try evaluate(graph, on: workspace) } }
             if graphs {
                 timings.endToEnd = (Self.median(wall), wall.min() ?? 0, wall.max() ?? 0)
             } else {
@@ -111,12 +102,11 @@ extension CUDAMACEModel {
             _ = try evaluate(graph, on: workspace)
             _ = try parameterGradients(graph, energyCotangents: c, forceCotangents: v)
         }
-        var wall: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try evaluate(graph, on: workspace)
-            _ = try parameterGradients(graph, energyCotangents: c, forceCotangents: v)
-            wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        let wall = try (0..<repeats).map { _ in
+            try Self.wallMilliseconds {
+                _ = try evaluate(graph, on: workspace)
+                _ = try parameterGradients(graph, energyCotangents: c, forceCotangents: v)
+            }
         }
         return Self.median(wall)
     }
@@ -127,23 +117,16 @@ extension CUDAMACEModel {
     {
         let (c, v) = Self.benchmarkCotangents(graph)
         let timer = BlockTimer(context: context, stream: stream)
-        var perBlock: [String: [Double]] = [:]
-        var order: [String] = []
-        func add(_ name: String, _ ms: Double) {
-            if perBlock[name] == nil { order.append(name) }
-            perBlock[name, default: []].append(ms)
-        }
+        var blocks = StageSamples()
         for _ in 0..<repeats {
             timer.reset()
             let gradients = try queueTrainingPass(
                 workspace, energyCotangents: c, forceCotangents: v, graph: graph, timer: timer)
             try stream.synchronize()
-            for (name, ms) in try timer.totals() { add(name, ms) }
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try gradients.download(self)
-            add("host: gradients downloaded and mapped", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            for (name, ms) in try timer.totals() { blocks.add(name, ms) }
+            blocks.add("host: gradients downloaded and mapped", try Self.wallMilliseconds { _ = try gradients.download(self) })
         }
-        return order.map { ($0, Self.median(perBlock[$0] ?? [])) }
+        return blocks.medians
     }
 
     /// Fixed loss cotangents for timing: c = 1 per graph, v = 0.1 per force component.
@@ -152,9 +135,32 @@ extension CUDAMACEModel {
          [SIMD3<Double>](repeating: SIMD3(0.1, 0.1, 0.1), count: graph.numNodes))
     }
 
+    /// Host time of `body`, ms.
+    static func wallMilliseconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
+
+/// Times per named stage over repeats, in order of first appearance.
+struct StageSamples {
+    private var order: [String] = []
+    private var samples: [String: [Double]] = [:]
+
+    mutating func add(_ name: String, _ milliseconds: Double) {
+        if samples[name] == nil { order.append(name) }
+        samples[name, default: []].append(milliseconds)
+    }
+
+    /// The median of each stage.
+    var medians: [(name: String, milliseconds: Double)] {
+        order.map { ($0, CUDAMACEModel.median(samples[$0] ?? [])) }
     }
 }

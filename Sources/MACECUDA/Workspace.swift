@@ -107,9 +107,7 @@ final class Workspace {
         senders = try ints(layout.senders)
         receivers = try ints(layout.receivers)
         elements = try ints(layout.elements)
-        var hot = [Double](repeating: 0, count: n * model.elementCount)
-        for (row, element) in layout.elements.enumerated() { hot[row * model.elementCount + Int(element)] = 1 }
-        oneHot = try run.upload(hot)
+        oneHot = try run.upload(layout.oneHot(elementCount: model.elementCount, rows: n))
         receiverCSR = try DeviceEdgeCSR(context: context, csr: layout.receiverCSR, stream: stream)
         senderCSR = try DeviceEdgeCSR(context: context, csr: layout.senderCSR, stream: stream)
         receiverOffsets = try ints(layout.receiverCSR.rowOffsets)

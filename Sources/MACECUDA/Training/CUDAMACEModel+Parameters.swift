@@ -42,19 +42,14 @@ extension DeviceLayer {
         try skip.gemms.setWeights(interaction.skip.weight, runner)
         try productLinear.gemms.setWeights(product.linear.weight, runner)
         for (device, layer) in zip(radialMLP, interaction.radialMLP) {
-            let scaled = layer.weight.map { $0 * layer.scale }
-            try runner.overwriteWeights(device.weight, with: scaled)
-            if let split = device.splitWeight { try runner.overwrite(split, with: Self.split3(scaled)) }
+            try runner.overwriteWeights(device.weight, with: layer.deviceWeight)
+            if let split = device.splitWeight { try runner.overwrite(split, with: Self.split3(layer.deviceWeight)) }
         }
-        if let hidden = hiddenWeights {
-            try runner.overwrite(
-                hidden, with: interaction.radialMLP.dropLast().flatMap { layer in layer.weight.map { $0 * layer.scale } })
-        }
+        if let hidden = hiddenWeights { try runner.overwrite(hidden, with: Self.hiddenWeights(interaction)) }
         if let split = lastWeightSplit, let last = interaction.radialMLP.last {
-            try runner.overwrite(split, with: Array(Self.split3(last.weight.map { $0 * last.scale }).prefix(2 * last.weight.count)))
+            try runner.overwrite(split, with: Self.lastWeightSplit(last))
         }
-        let table = try contraction.source.plan.coefficientTable(
-            weights: product.contractionWeights + [[]], elementCount: elementCount)
-        try runner.overwrite(coefficients, with: table)
+        try runner.overwrite(
+            coefficients, with: try Self.coefficientTable(contraction.source.plan, product, elementCount: elementCount))
     }
 }

@@ -49,25 +49,18 @@ extension CUDAMACEModel {
     ) throws -> ParameterGradientBuffers {
         let layout = w.layout
         let t: TrainingWorkspace
-        if let existing = trainingCache, trainingLayout == layout {
+        if let existing = trainingCache, existing.layout == layout {
             t = existing
         } else {
             trainingCache = nil
             t = try TrainingWorkspace(layout: layout, model: self)
             trainingCache = t
-            trainingLayout = layout
         }
         let gradients = try gradientBuffers()
-        var graphOfNode = [Int](repeating: 0, count: graph.numNodes)
-        for g in 0..<graph.numGraphs {
-            for node in graph.ptr[g]..<graph.ptr[g + 1] { graphOfNode[node] = g }
-        }
-        let seeds = layout.nodeOrder.map { energyScale * energyCotangents[graphOfNode[$0]] }
+        let seeds = layout.nodeOrder.map { energyScale * energyCotangents[Int(graph.batch[$0])] }
             + [Double](repeating: energyScale, count: graph.numNodes)
         try runner.overwrite(t.seed, with: seeds)
-        try t.delta.copy(
-            from: layout.nodeOrder.flatMap { [-forceCotangents[$0].x, -forceCotangents[$0].y, -forceCotangents[$0].z] },
-            stream: stream)
+        try t.delta.copy(from: layout.deviceRows(forceCotangents.map { -$0 }), stream: stream)
         try modelRun(w).fill(gradients.arena, count: gradients.count, value: 0)
         try timer.measure("train forward (all)") { try dualForward(w, t, timer: timer) }
         try timer.measure("train reverse (all)") { try dualReverse(w, t, gradients, timer: timer) }
@@ -185,15 +178,18 @@ extension CUDAMACEModel {
             if let (activation, scale, second) = readout.hidden, let pre = t.readoutPre[r],
                 let hidden = t.readoutHidden[r], let secondGradient = d.readouts[r].second
             {
-                try second.gemms.weightGradient(hidden, t.seed, ranges: [0..<(2 * n)], into: secondGradient, run)
+                try second.gemms.weightGradient(
+                    hidden, t.seed, ranges: [0..<(2 * n)], into: d.addresses(secondGradient), run)
                 try second.backward(t.seed, t.readoutGradient, rows: 2 * n, accumulate: false, run)
                 try kernels.dualActivationBackward(
                     activation, z: pre, gradient: t.readoutGradient, count: n * readout.first.outputWidth, scale: scale,
                     stream: stream)
-                try readout.first.gemms.weightGradient(h, t.readoutGradient, ranges: [0..<(2 * n)], into: d.readouts[r].first, run)
+                try readout.first.gemms.weightGradient(
+                    h, t.readoutGradient, ranges: [0..<(2 * n)], into: d.addresses(d.readouts[r].first), run)
                 try readout.first.backward(t.readoutGradient, gh, rows: 2 * n, accumulate: true, run)
             } else {
-                try readout.first.gemms.weightGradient(h, t.seed, ranges: [0..<(2 * n)], into: d.readouts[r].first, run)
+                try readout.first.gemms.weightGradient(
+                    h, t.seed, ranges: [0..<(2 * n)], into: d.addresses(d.readouts[r].first), run)
                 try readout.first.backward(t.seed, gh, rows: 2 * n, accumulate: true, run)
             }
         }
@@ -202,10 +198,10 @@ extension CUDAMACEModel {
             let inputGradient = index == 0 ? t.embeddingGradient : t.featureGradients[index - 1]
             let gh = t.featureGradients[index], g = d.layers[index]
             try layer.productLinear.gemms.weightGradient(
-                t.products[index], gh, ranges: [0..<(2 * n)], into: g.productLinear, run)
+                t.products[index], gh, ranges: [0..<(2 * n)], into: d.addresses(g.productLinear), run)
             try layer.productLinear.backward(gh, t.productGradient, rows: 2 * n, accumulate: false, run)
             if layer.residual && layer.useSC {
-                try layer.skip.gemms.weightGradient(input, gh, ranges: ranges, into: g.skip, run)
+                try layer.skip.gemms.weightGradient(input, gh, ranges: ranges, into: d.addresses(g.skip), run)
                 try layer.skip.backward(gh, inputGradient, ranges: ranges, accumulate: true, run)
             }
             let message = t.messages[index]
@@ -217,24 +213,28 @@ extension CUDAMACEModel {
                     dxTangent: tangent(t.messageGradient, n * layer.messageWidth), scalar: scalar, stream: stream)
             }
             try timer.measure("train reverse: symmetric contraction dW") {
-                try contractionWeightGradient(layer: layer, index: index, w, t, into: g.contraction)
+                try contractionWeightGradient(layer: layer, index: index, w, t, into: d.address(g.contraction))
             }
             var messageGradient = t.messageGradient
             if let preMessage = t.preMessages[index] {
-                try layer.skip.gemms.weightGradient(preMessage, t.messageGradient, ranges: ranges, into: g.skip, run)
+                try layer.skip.gemms.weightGradient(
+                    preMessage, t.messageGradient, ranges: ranges, into: d.addresses(g.skip), run)
                 try layer.skip.backward(t.messageGradient, t.preMessageGradient, ranges: ranges, accumulate: false, run)
                 messageGradient = t.preMessageGradient
             }
-            try layer.linear.gemms.weightGradient(t.mid[index], messageGradient, ranges: [0..<(2 * n)], into: g.linear, run)
+            try layer.linear.gemms.weightGradient(
+                t.mid[index], messageGradient, ranges: [0..<(2 * n)], into: d.addresses(g.linear), run)
             try layer.linear.backward(messageGradient, t.midGradient, rows: 2 * n, accumulate: false, run)
             try dualConvBackward(layer: layer, index: index, w, t, timer: timer)
-            try layer.linearUp.gemms.weightGradient(input, t.upGradient, ranges: [0..<(2 * n)], into: g.linearUp, run)
+            try layer.linearUp.gemms.weightGradient(
+                input, t.upGradient, ranges: [0..<(2 * n)], into: d.addresses(g.linearUp), run)
             try layer.linearUp.backward(t.upGradient, inputGradient, rows: 2 * n, accumulate: true, run)
             try timer.measure("train reverse: radial MLP + dW") {
-                try dualRadialBackward(layer: layer, index: index, t, into: g.radial)
+                try dualRadialBackward(layer: layer, index: index, t, into: d.addresses(g.radial))
             }
         }
-        try embedding.gemms.weightGradient(t.oneHot, t.embeddingGradient, ranges: [0..<(2 * n)], into: d.embedding, run)
+        try embedding.gemms.weightGradient(
+            t.oneHot, t.embeddingGradient, ranges: [0..<(2 * n)], into: d.addresses(d.embedding), run)
     }
 
     /// conv_tp's reverse over its dual forward: the sender features' adjoints (sender CSR), then the per-edge weights'
@@ -266,7 +266,7 @@ extension CUDAMACEModel {
     /// layer first; each layer's input adjoint by one GEMM over 2E rows, activations reversed on (value, tangent)
     /// pairs.
     private func dualRadialBackward(
-        layer: DeviceLayer, index: Int, _ t: TrainingWorkspace, into gradients: [GradientSlice]
+        layer: DeviceLayer, index: Int, _ t: TrainingWorkspace, into gradients: [UInt64]
     ) throws {
         let rows = 2 * t.edges
         var g = t.edgeWeights[index]
@@ -281,7 +281,7 @@ extension CUDAMACEModel {
                 m: mlp.inputs, n: mlp.outputs, k: rows,
                 a: GEMMOperand(address: input.address, leadingDimension: mlp.inputs), transposeA: true,
                 b: GEMMOperand(address: g.address, leadingDimension: mlp.outputs),
-                c: GEMMOperand(address: gradients[k].address, leadingDimension: mlp.outputs))
+                c: GEMMOperand(address: gradients[k], leadingDimension: mlp.outputs))
             guard k > 0 else { break }
             let next = t.mlpGradients[k % 2]
             try runner.gemm(
@@ -295,7 +295,7 @@ extension CUDAMACEModel {
     /// The contraction's weight gradient: per node from the generated kernel, summed over each element's rows by a
     /// GEMM with a ones vector, into `[n_el, columns · C]`.
     private func contractionWeightGradient(
-        layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, into gradient: GradientSlice
+        layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, into gradient: UInt64
     ) throws {
         let n = w.nodes
         let message = t.messages[index]
@@ -311,7 +311,7 @@ extension CUDAMACEModel {
                 b: GEMMOperand(
                     address: t.contractionNodeGradient.address &+ UInt64(range.lowerBound * width * size),
                     leadingDimension: width),
-                c: GEMMOperand(address: gradient.address &+ UInt64(element * width * size), leadingDimension: width))
+                c: GEMMOperand(address: gradient &+ UInt64(element * width * size), leadingDimension: width))
         }
     }
 }

@@ -6,9 +6,8 @@ import CUDA
 import Equivariance
 import MACE
 
-/// A gradient's place in the arena: `count` scalars from element `offset`, at device address `address`.
+/// A gradient's place in the arena: `count` scalars from element `offset`.
 struct GradientSlice {
-    let address: UInt64
     let offset: Int
     let count: Int
 }
@@ -28,33 +27,20 @@ struct ParameterGradientBuffers {
 
     let arena: DeviceBuffer
     let count: Int
+    let elementSize: Int
     let embedding: [GradientSlice]
     let layers: [Layer]
     let readouts: [(first: [GradientSlice], second: [GradientSlice]?)]
 
     init(model: CUDAMACEModel) throws {
-        // Sizes first (the same walk as the slices below), then one buffer.
-        var sizes: [Int] = []
-        func paths(_ gemms: PathGEMMs) -> [Int] { gemms.paths.map { $0.mulIn * gemms.elementCount * $0.mulOut } }
-        sizes += paths(model.embedding.gemms)
-        for layer in model.layers {
-            let plan = layer.contraction.source.plan
-            sizes += paths(layer.linearUp.gemms) + layer.radialMLP.map { $0.inputs * $0.outputs }
-                + paths(layer.linear.gemms) + paths(layer.skip.gemms)
-                + [model.elementCount * plan.weightColumns.count * plan.channels] + paths(layer.productLinear.gemms)
-        }
-        for readout in model.readouts {
-            sizes += paths(readout.first.gemms) + (readout.hidden.map { paths($0.second.gemms) } ?? [])
-        }
-        let total = sizes.reduce(0, +)
-        let arena = try model.runner.buffer(total)
-        let size = model.runner.elementSize
         var used = 0
         func take(_ count: Int) -> GradientSlice {
             defer { used += count }
-            return GradientSlice(address: arena.address &+ UInt64(used * size), offset: used, count: count)
+            return GradientSlice(offset: used, count: count)
         }
-        func slices(_ gemms: PathGEMMs) -> [GradientSlice] { paths(gemms).map(take) }
+        func slices(_ gemms: PathGEMMs) -> [GradientSlice] {
+            gemms.paths.map { take($0.mulIn * gemms.elementCount * $0.mulOut) }
+        }
         embedding = slices(model.embedding.gemms)
         layers = model.layers.map { layer in
             let plan = layer.contraction.source.plan
@@ -67,9 +53,15 @@ struct ParameterGradientBuffers {
         readouts = model.readouts.map { readout in
             (slices(readout.first.gemms), readout.hidden.map { slices($0.second.gemms) })
         }
-        self.arena = arena
-        count = total
+        arena = try model.runner.buffer(used)
+        count = used
+        elementSize = model.runner.elementSize
     }
+
+    /// The device address of a slice.
+    func address(_ slice: GradientSlice) -> UInt64 { arena.address &+ UInt64(slice.offset * elementSize) }
+
+    func addresses(_ slices: [GradientSlice]) -> [UInt64] { slices.map(address) }
 
     /// Downloads the gradients and maps them to the model's parameters: flat, in `parameterNames` order (embedding;
     /// per interaction linear_up, radial layers, linear, skip TP; per product the contractions' weights, ν from the

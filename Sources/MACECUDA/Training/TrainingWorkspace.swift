@@ -8,6 +8,7 @@ import EquivarianceCUDA
 
 /// Device buffers of ``CUDAMACEModel/parameterGradients(_:energyCotangents:forceCotangents:)`` for one layout.
 final class TrainingWorkspace {
+    let layout: GraphLayout
     let nodes: Int
     let edges: Int
 
@@ -53,22 +54,22 @@ final class TrainingWorkspace {
         let run = model.runner
         let (n, e) = (layout.nodeCount, layout.edgeCount)
         let layers = model.layers
+        self.layout = layout
         nodes = n
         edges = e
         delta = try DeviceBuffer(context: run.context, byteCount: max(3 * n, 1) * 8, stream: run.stream)
         seed = try run.buffer(2 * n)
-        var hot = [Double](repeating: 0, count: 2 * n * model.elementCount)
-        for (row, element) in layout.elements.enumerated() { hot[row * model.elementCount + Int(element)] = 1 }
-        oneHot = try run.upload(hot)
+        oneHot = try run.upload(layout.oneHot(elementCount: model.elementCount, rows: 2 * n))
         shTangent = try run.buffer(e * model.kernels.source.shCount)
         radial = try run.buffer(2 * e * model.kernels.source.besselCount)
         embedding = try run.buffer(2 * n * model.embedding.outputWidth)
-        mlpPre = try layers.map { layer in
-            try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(2 * e * $0.outputs) }
+        func perActivatedLayer() throws -> [[DeviceBuffer?]] {
+            try layers.map { layer in
+                try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(2 * e * $0.outputs) }
+            }
         }
-        mlpOut = try layers.map { layer in
-            try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(2 * e * $0.outputs) }
-        }
+        mlpPre = try perActivatedLayer()
+        mlpOut = try perActivatedLayer()
         edgeWeights = try layers.map { try run.buffer(2 * e * $0.weightCount) }
         up = try layers.map { try run.buffer(2 * n * $0.upWidth) }
         mid = try layers.map { try run.buffer(2 * n * $0.midWidth) }
@@ -76,10 +77,11 @@ final class TrainingWorkspace {
         messages = try layers.map { try run.buffer(2 * n * $0.messageWidth) }
         products = try layers.map { try run.buffer(2 * n * $0.productWidth) }
         features = try layers.map { try run.buffer(2 * n * $0.outputWidth) }
-        readoutPre = try model.readouts.map { r in try r.hidden.map { _ in try run.buffer(2 * n * r.first.outputWidth) } }
-        readoutHidden = try model.readouts.map { r in
-            try r.hidden.map { _ in try run.buffer(2 * n * r.first.outputWidth) }
+        func perHiddenReadout() throws -> [DeviceBuffer?] {
+            try model.readouts.map { r in try r.hidden.map { _ in try run.buffer(2 * n * r.first.outputWidth) } }
         }
+        readoutPre = try perHiddenReadout()
+        readoutHidden = try perHiddenReadout()
 
         func widest(_ width: (DeviceLayer) -> Int) -> Int { layers.map(width).max() ?? 1 }
         featureGradients = try layers.map { try run.buffer(2 * n * $0.outputWidth) }

@@ -24,13 +24,9 @@ public final class CPUGradientEvaluator: ExternalGradientEvaluator {
         let predictions = try model.predict(graph, computeForces: true, createGraph: true)
         guard let forces = predictions.forces else { preconditionFailure("predict(computeForces: true) made no forces") }
         pass = (graph, predictions.energies, forces)
-        let energies = predictions.energies.toArray(), nodeEnergies = predictions.nodeEnergies.toArray()
-        let force = forces.toArray()
-        return (0..<graph.numGraphs).map { g in
-            let nodes = graph.ptr[g]..<graph.ptr[g + 1]
-            return MACEOutput(energy: energies[g], nodeEnergies: Array(nodeEnergies[nodes]),
-                              forces: nodes.map { SIMD3(force[3 * $0], force[3 * $0 + 1], force[3 * $0 + 2]) })
-        }
+        return MACEOutput.perGraph(
+            graph, energies: predictions.energies.toArray(), nodeEnergies: predictions.nodeEnergies.toArray(),
+            forces: forces.toArray())
     }
 
     /// - Throws: `TrainingError.invalidData` when `graph` is not the one last evaluated or the cotangent counts
