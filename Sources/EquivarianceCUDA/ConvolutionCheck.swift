@@ -87,14 +87,10 @@ struct ConvolutionCheck {
         let names = ["mid", "dweight", "dsh", "dx1"]
         let errors = (Array(zip(runs[0], expected)) + Array(zip(runs[2], expected))).map { KernelCheckMath.relativeError($0, $1) }
         let bound = KernelCheckMath.bound(scalar)
-        let identical = [(0, 1), (2, 3)].allSatisfy { pair in
-            zip(runs[pair.0], runs[pair.1]).allSatisfy { first, second in
-                zip(first, second).allSatisfy { $0.bitPattern == $1.bitPattern }
-            }
-        }
+        let identical = KernelCheckMath.identical(runs[0], runs[1]) && KernelCheckMath.identical(runs[2], runs[3])
         let passed = errors.allSatisfy { $0 <= bound } && identical
         let labels = names + names.map { $0 + " (edge dx1 + sender sum)" }
-        let listed = zip(labels, errors).map { "\($0) \(KernelCheckMath.scientific($1))" }.joined(separator: ", ")
+        let listed = KernelCheckMath.listing(labels, errors)
         return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(KernelCheckMath.scientific(bound)); "
             + "two runs bitwise \(identical ? "identical" : "DIFFERENT")")
     }

@@ -121,7 +121,7 @@ struct DualContractionCheck {
             ("dW", KernelCheckMath.relativeError(weights.flatMap { $0 }, reference.weightGradients.flatMap { $0 })),
         ]
         let bound = KernelCheckMath.bound(scalar)
-        let text = errors.map { "\($0.0) \(KernelCheckMath.scientific($0.1))" }.joined(separator: ", ")
+        let text = KernelCheckMath.listing(errors.map(\.0), errors.map(\.1))
         return (errors.allSatisfy { $0.1 <= bound },
                 "\(nodes) nodes, \(descriptor.elementCount) elements, \(columns.count) weight columns: \(text) ≤ "
                     + KernelCheckMath.scientific(bound))

@@ -99,11 +99,9 @@ struct DualConvolutionCheck {
         let names = ["mid", "mid tangent", "dweight", "dweight tangent", "dx1", "dx1 tangent"]
         let errors = zip(runs[0], reference.outputs).map { KernelCheckMath.relativeError($0, $1) }
         let bound = KernelCheckMath.bound(scalar)
-        let identical = zip(runs[0], runs[1]).allSatisfy { first, second in
-            zip(first, second).allSatisfy { $0.bitPattern == $1.bitPattern }
-        }
+        let identical = KernelCheckMath.identical(runs[0], runs[1])
         let passed = errors.allSatisfy { $0 <= bound } && identical
-        let listed = zip(names, errors).map { "\($0) \(KernelCheckMath.scientific($1))" }.joined(separator: ", ")
+        let listed = KernelCheckMath.listing(names, errors)
         return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(KernelCheckMath.scientific(bound)); "
             + "two runs bitwise \(identical ? "identical" : "DIFFERENT")")
     }

@@ -52,4 +52,17 @@ enum KernelCheckMath {
     static func scientific(_ value: Double) -> String {
         value.isNaN ? "nan" : String(format: "%.2e", value)
     }
+
+    /// `"name error, name error, …"`.
+    static func listing(_ names: [String], _ errors: [Double]) -> String {
+        zip(names, errors).map { "\($0) \(scientific($1))" }.joined(separator: ", ")
+    }
+
+    /// Whether two runs gave bitwise the same outputs.
+    static func identical(_ first: [[Double]], _ second: [[Double]]) -> Bool {
+        first.count == second.count
+            && zip(first, second).allSatisfy { a, b in
+                a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+            }
+    }
 }
