@@ -18,13 +18,7 @@ dir=$1; shift
 sizes=("$@"); [[ ${#sizes[@]} -gt 0 ]] || sizes=(1 2 3 4 5)
 here=$(cd "$(dirname "$0")" && pwd)
 out=/tmp/side_by_side; mkdir -p "$out"
-mkdir -p /tmp/site /tmp/sm
-tar -xJf "$dir/site.tar.xz" -C /tmp/site
-xz -dc "$dir/swiftmace.xz" > /tmp/sm/swiftmace && chmod +x /tmp/sm/swiftmace
-export PYTHONPATH=/tmp/site SWIFTMACE_KERNEL_CACHE=/tmp/sm/kernels
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-python3 -c "import cuequivariance_ops_torch, mace, e3nn; print('mace', mace.__version__, 'e3nn', e3nn.__version__)" \
-    || { echo "error: cuequivariance_ops_torch or mace does not import; the cueq timings would be mace's slow fallback" >&2; exit 1; }
+source "$here/gpu_prepare.sh"
 
 for n in "${sizes[@]}"; do
     /tmp/sm/swiftmace bench --model "$dir/water_gpu_128.safetensors" --system "$dir/water192.xyz" --replicate "$n" \

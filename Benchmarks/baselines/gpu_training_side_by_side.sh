@@ -11,12 +11,8 @@ set -uo pipefail
 dir=$1; shift
 sizes=("$@"); [[ ${#sizes[@]} -gt 0 ]] || sizes=(1 2 3 4)
 here=$(cd "$(dirname "$0")" && pwd)
-out=${OUT:-/tmp/training_side_by_side}; mkdir -p "$out" /tmp/site /tmp/sm
-tar -xJf "$dir/site.tar.xz" -C /tmp/site
-xz -dc "$dir/swiftmace.xz" > /tmp/sm/swiftmace && chmod +x /tmp/sm/swiftmace
-export PYTHONPATH=/tmp/site SWIFTMACE_KERNEL_CACHE=/tmp/sm/kernels
-python3 -c "import cuequivariance_ops_torch, mace; print('mace', mace.__version__)" \
-    || { echo "error: cuequivariance_ops_torch or mace does not import" >&2; exit 1; }
+out=${OUT:-/tmp/training_side_by_side}; mkdir -p "$out"
+source "$here/gpu_prepare.sh"
 for n in "${sizes[@]}"; do
     /tmp/sm/swiftmace bench --model "$dir/water_gpu_128.safetensors" --system "$dir/water192.xyz" --replicate "$n" \
         --precision float32 --repeats 10 --warmup 3 --json "$out/swiftmace_train_n$n.json" \

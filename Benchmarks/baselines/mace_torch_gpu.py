@@ -48,12 +48,10 @@ def backend_model(path, backend, device, training=False):
     return model.train() if training else model.eval()
 
 
-def measure(model, batch, warmup, repeat, device):
-    def call():
-        out = model(dict(batch), compute_force=True, compute_stress=False, training=False)
-        return out["energy"], out["forces"]
-
-    energy, _ = call()
+def timed(call, warmup, repeat, device):
+    """`call()` once (its energy is returned), `warmup` more times, then `repeat` timed calls (CUDA-synchronised, ms)
+    with torch's peak allocated memory over them."""
+    energy = call()
     for _ in range(warmup):
         call()
     synchronize(device)
@@ -67,6 +65,14 @@ def measure(model, batch, warmup, repeat, device):
         times.append((time.perf_counter() - start) * 1000.0)
     peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else float("nan")
     return float(energy.sum().item()), times, peak
+
+
+def measure(model, batch, warmup, repeat, device):
+    """Energy + forces."""
+    def call():
+        return model(dict(batch), compute_force=True, compute_stress=False, training=False)["energy"]
+
+    return timed(call, warmup, repeat, device)
 
 
 def measure_training(model, batch, warmup, repeat, device):
@@ -82,20 +88,7 @@ def measure_training(model, batch, warmup, repeat, device):
         optimizer.step()
         return out["energy"].detach()
 
-    energy = call()
-    for _ in range(warmup):
-        call()
-    synchronize(device)
-    if device == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        synchronize(device)
-        times.append((time.perf_counter() - start) * 1000.0)
-    peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else float("nan")
-    return float(energy.sum().item()), times, peak
+    return timed(call, warmup, repeat, device)
 
 
 def main():
