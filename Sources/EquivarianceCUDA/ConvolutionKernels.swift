@@ -12,8 +12,8 @@ import Equivariance
 /// walk the receiver CSR; ``senderBackward(senders:weight:x2:dmid:dx1:scalar:stream:)`` the sender CSR (or, with a
 /// per-edge buffer, ``backwardWithEdgeDx1(receivers:weight:x1:x2:dmid:dweight:dx1Edges:dx2:scalar:stream:)`` then
 /// ``senderSum(senders:dx1Edges:dx1:scalar:stream:)``). The dual kernels (`dualForward`, `dualWeightBackward`,
-/// `dualSenderBackward`) take device addresses only. All outputs are overwritten (no zeroing needed), with no
-/// atomics: bitwise reproducible.
+/// `dualSenderBackward`, `dualEdgeDx1`) take device addresses only. All outputs are overwritten (no
+/// zeroing needed), with no atomics: bitwise reproducible.
 public final class ConvolutionKernels: @unchecked Sendable {
     public let source: ConvolutionKernelSource
     let module: CUDAModule
@@ -87,6 +87,16 @@ public final class ConvolutionKernels: @unchecked Sendable {
             operands: [dx1Edges, dx1], stream: stream)
     }
 
+    /// ``senderSum(senders:dx1Edges:dx1:scalar:stream:)`` on device addresses (`dx1Edges` indexed by the CSR's edge
+    /// IDs, `dx1` by its local rows).
+    public func senderSum(senders: DeviceEdgeCSR, dx1Edges: UInt64, dx1: UInt64, scalar: KernelScalar, stream: CUDAStream)
+        throws
+    {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.senderSum.entryName(scalar)), source.senderSum, csr: senders,
+            addresses: [dx1Edges, dx1], stream: stream)
+    }
+
     /// ``forward(receivers:weight:x1:x2:mid:scalar:stream:)`` on device addresses: per-edge operands indexed by
     /// the CSR's (local) edge IDs, `x1` by its gathered rows, `mid` by its (local) rows, so a CSR over a range of
     /// receivers and its edges works on row ranges of larger buffers (edge chunks).
@@ -148,6 +158,21 @@ public final class ConvolutionKernels: @unchecked Sendable {
             module.kernel(named: source.dualWeightBackward.entryName(scalar)), source.dualWeightBackward,
             csr: receivers,
             addresses: [0, x1, x2, 0, x1Tangent, x2Tangent, dmid, dmidTangent, dweight, dweightTangent], stream: stream)
+    }
+
+    /// Each edge's terms of the sender-feature adjoints of the same reverse pass, `dx1Edges` and `dx1EdgesTangent`
+    /// (`[edges, x1 size]` each, ir_mul), walking the receiver CSR, which reads `dmid` and `dmidTangent` once per
+    /// receiver instead of once per edge; ``senderSum(senders:dx1Edges:dx1:scalar:stream:)`` on each then gives what
+    /// ``dualSenderBackward(senders:weight:weightTangent:x2:x2Tangent:dmid:dmidTangent:dx1:dx1Tangent:scalar:stream:)``
+    /// gives. Device addresses (see `dualForward`).
+    public func dualEdgeDx1(
+        receivers: DeviceEdgeCSR, weight: UInt64, weightTangent: UInt64, x2: UInt64, x2Tangent: UInt64, dmid: UInt64,
+        dmidTangent: UInt64, dx1Edges: UInt64, dx1EdgesTangent: UInt64, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.dualEdgeDx1.entryName(scalar)), source.dualEdgeDx1, csr: receivers,
+            addresses: [weight, 0, x2, weightTangent, 0, x2Tangent, dmid, dmidTangent, dx1Edges, dx1EdgesTangent],
+            stream: stream)
     }
 
     /// The sender-feature adjoints of the same reverse pass, summed per sender row over the sender CSR:

@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
-// DualConvolutionCheck: one graph's conv_tp dual forward, dual weight backward and dual sender backward on the GPU
-// against the float64 ReferenceExecutor on the rewritten polynomials, with stacked value/tangent buffers.
+// DualConvolutionCheck: one graph's conv_tp dual forward, dual weight backward and dual sender backward on the GPU,
+// and the sender adjoints by the per-edge route (edge terms, then sender sums), against the float64
+// ReferenceExecutor on the rewritten polynomials, with stacked value/tangent buffers.
 
 import Support
 import CUDA
@@ -64,12 +65,16 @@ struct DualConvolutionCheck {
         let mid = try buffers.poisoned(count: 2 * atoms * dm, scalar)
         let dweight = try buffers.poisoned(count: 2 * edges * w, scalar)
         let dx1 = try buffers.poisoned(count: 2 * atoms * d1, scalar)
+        let edgeTerms = try buffers.poisoned(count: 2 * edges * d1, scalar)
+        let edgeDx1 = try buffers.poisoned(count: 2 * atoms * d1, scalar)
         func tangent(_ buffer: DeviceBuffer, rows: Int, width: Int) -> UInt64 {
             buffer.address + UInt64(rows * width * scalar.byteSize)
         }
         var runs: [[[Double]]] = []
         for _ in 0..<2 {
-            for buffer in [mid, dweight, dx1] { try buffer.fill(byte: 0xFF, stream: stream) }
+            for buffer in [mid, dweight, dx1, edgeTerms, edgeDx1] {
+                try buffer.fill(byte: 0xFF, stream: stream)
+            }
             try kernels.dualForward(
                 receivers: receivers, weight: weight.address, weightTangent: tangent(weight, rows: edges, width: w),
                 x1: x1.address, x1Tangent: tangent(x1, rows: atoms, width: d1), x2: x2.address,
@@ -85,19 +90,38 @@ struct DualConvolutionCheck {
                 x2: x2.address, x2Tangent: tangent(x2, rows: edges, width: d2), dmid: dmid.address,
                 dmidTangent: tangent(dmid, rows: atoms, width: dm), dx1: dx1.address,
                 dx1Tangent: tangent(dx1, rows: atoms, width: d1), scalar: scalar, stream: stream)
+            try kernels.dualEdgeDx1(
+                receivers: receivers, weight: weight.address, weightTangent: tangent(weight, rows: edges, width: w),
+                x2: x2.address, x2Tangent: tangent(x2, rows: edges, width: d2), dmid: dmid.address,
+                dmidTangent: tangent(dmid, rows: atoms, width: dm), dx1Edges: edgeTerms.address,
+                dx1EdgesTangent: tangent(edgeTerms, rows: edges, width: d1), scalar: scalar, stream: stream)
+            for block in [0, edges] {
+                try kernels.senderSum(
+                    senders: senders, dx1Edges: tangent(edgeTerms, rows: block, width: d1),
+                    dx1: tangent(edgeDx1, rows: block == 0 ? 0 : atoms, width: d1), scalar: scalar, stream: stream)
+            }
             let mids = try buffers.download(mid, count: 2 * atoms * dm, scalar)
-            let dweights = try buffers.download(dweight, count: 2 * edges * w, scalar)
-            let dx1s = try buffers.download(dx1, count: 2 * atoms * d1, scalar)
-            runs.append([
+            var outputs = [
                 IrMulLayout.fromIrMul(Array(mids[..<(atoms * dm)]), operand: midOperand),
                 IrMulLayout.fromIrMul(Array(mids[(atoms * dm)...]), operand: midOperand),
-                Array(dweights[..<(edges * w)]), Array(dweights[(edges * w)...]),
-                IrMulLayout.fromIrMul(Array(dx1s[..<(atoms * d1)]), operand: x1Operand),
-                IrMulLayout.fromIrMul(Array(dx1s[(atoms * d1)...]), operand: x1Operand),
-            ])
+            ]
+            let weights = try buffers.download(dweight, count: 2 * edges * w, scalar)
+            outputs += [Array(weights[..<(edges * w)]), Array(weights[(edges * w)...])]
+            for features in [dx1, edgeDx1] {
+                let values = try buffers.download(features, count: 2 * atoms * d1, scalar)
+                outputs += [
+                    IrMulLayout.fromIrMul(Array(values[..<(atoms * d1)]), operand: x1Operand),
+                    IrMulLayout.fromIrMul(Array(values[(atoms * d1)...]), operand: x1Operand),
+                ]
+            }
+            runs.append(outputs)
         }
-        let names = ["mid", "mid tangent", "dweight", "dweight tangent", "dx1", "dx1 tangent"]
-        let errors = zip(runs[0], reference.outputs).map { KernelCheckMath.relativeError($0, $1) }
+        let names = [
+            "mid", "mid tangent", "dweight", "dweight tangent", "dx1", "dx1 tangent", "dx1 (edge route)",
+            "dx1 tangent (edge route)",
+        ]
+        let expected = reference.outputs + reference.outputs.suffix(2)
+        let errors = zip(runs[0], expected).map { KernelCheckMath.relativeError($0, $1) }
         let bound = KernelCheckMath.bound(scalar)
         let identical = KernelCheckMath.identical(runs[0], runs[1])
         let passed = errors.allSatisfy { $0 <= bound } && identical

@@ -211,6 +211,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
     /// `capturesGraphs`; a capture that fails leaves direct launches in place, its error in the workspace).
     func queuePass(_ workspace: Workspace) throws {
         defer { workspace.passes += 1 }
+        workspace.holdsPassValues = false
         if capturesGraphs && workspace.passes > 0 && workspace.captured == nil && workspace.captureError == nil {
             do {
                 workspace.captured = try CUDAGraph(capturing: stream) { try pass(workspace, timer: nil) }
@@ -223,6 +224,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
         } else {
             try pass(workspace, timer: nil)
         }
+        workspace.holdsPassValues = true
     }
 
     /// Builds the batch graph (neighbour lists with the model's r_max) and evaluates it.

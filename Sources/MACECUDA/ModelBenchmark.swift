@@ -119,6 +119,7 @@ extension CUDAMACEModel {
         let timer = BlockTimer(context: context, stream: stream)
         var blocks = StageSamples()
         for _ in 0..<repeats {
+            try queuePass(workspace)  // a training pass consumes its energy + forces pass's edge values
             timer.reset()
             let gradients = try queueTrainingPass(
                 workspace, energyCotangents: c, forceCotangents: v, graph: graph, timer: timer)

@@ -86,6 +86,9 @@ final class Workspace {
 
     /// Passes run on this workspace, and the pass captured as a CUDA graph after the first (direct) one.
     var passes = 0
+    /// Whether the last pass's edge weights and pre-activations are still here: a training pass reads them, then
+    /// writes the edge weights' adjoints over them.
+    var holdsPassValues = false
     var captured: CUDAGraph?
     var captureError: String?
 

@@ -27,6 +27,10 @@
 ///   `w̄ = ∂⟨m̄, m⟩/∂w + ∂⟨ṁ̄, ṁ⟩/∂w` and `ẇ̄ = ∂⟨ṁ̄, ṁ⟩/∂ẇ`; `m̄`, `ṁ̄` read once per receiver row.
 /// - ``dualSenderBackward``: sender CSR, `backward(withRespectTo: [1, 4])` of the dual: `x̄1`, `ẋ̄1` summed per
 ///   sender row, `m̄`, `ṁ̄` gathered from the receiver (no atomics).
+/// - ``dualEdgeDx1`` then ``senderSum`` on each block: the sender adjoints in two passes, as for the plain backward:
+///   the receiver-CSR kernel (`backward(withRespectTo: [1, 4])` of the dual, per-edge outputs) writes each edge's
+///   `x̄1` and `ẋ̄1` terms, reading `m̄`, `ṁ̄` once per receiver instead of gathering them per edge; the sender CSR
+///   sums the terms. It reads the weights, so it runs before ``dualWeightBackward`` where that overwrites them.
 /// They have no 16-bit weight storage (entry points `…_f32`, `…_f64` only).
 ///
 /// The per-edge weights (`weight`, and `dweight` of the backward) are in the storage type `W`: float32 kernels also
@@ -40,6 +44,7 @@ public struct ConvolutionKernelSource: Sendable {
     public let dualForward: GeneratedKernel
     public let dualWeightBackward: GeneratedKernel
     public let dualSenderBackward: GeneratedKernel
+    public let dualEdgeDx1: GeneratedKernel
     /// The polynomials the kernels evaluate (for FLOP counts and the reference executor).
     public let forwardPolynomial: EquivariantPolynomial
     public let backwardPolynomial: EquivariantPolynomial
@@ -97,9 +102,13 @@ public struct ConvolutionKernelSource: Sendable {
             dualSenderBackwardPolynomial, name: prefix + "_dual_sender_backward",
             inputRoles: [.edge, .row, .edge, .edge, .row, .edge, .gathered, .gathered], outputRoles: [.row, .row]
         ).generate()
+        dualEdgeDx1 = try GraphKernelGenerator(
+            dualSenderBackwardPolynomial, name: prefix + "_dual_edge_dx1",
+            inputRoles: [.edge, .gathered, .edge, .edge, .gathered, .edge, .row, .row], outputRoles: [.edge, .edge]
+        ).generate()
         code = GeneratedModule.source([
             forward, backward, senderBackward, backwardWithEdgeDx1, senderSum, dualForward, dualWeightBackward,
-            dualSenderBackward,
+            dualSenderBackward, dualEdgeDx1,
         ])
     }
 }

@@ -11,8 +11,9 @@ import MACE
 
 extension CUDAMACEModel {
     /// The gradient of `J = Σ_g c_g E_g + Σ_i v_i · F_i` with respect to every trainable parameter, for the graph last
-    /// passed to ``evaluate(_:computeStress:)`` (whose pass this reuses): flat, row-major, in `model.parameterNames`
-    /// order and the shapes of `model.parameterValues`.
+    /// passed to ``evaluate(_:computeStress:)``, whose pass this reuses and uses up (its edge weights' memory takes
+    /// their adjoints): evaluate again before the next gradient. Flat, row-major, in `model.parameterNames` order and
+    /// the shapes of `model.parameterValues`.
     ///
     /// With c = ∂L/∂E and v = ∂L/∂F this is the loss gradient: since F = −∂E/∂x, `Σ v·F` is minus the energy's
     /// derivative along v, so the pass runs the model on (value, tangent) pairs along δ = −v and reverses that once.
@@ -34,7 +35,7 @@ extension CUDAMACEModel {
                 "parameterGradients: \(energyCotangents.count) energy and \(forceCotangents.count) force cotangents for "
                     + "\(graph.numGraphs) graphs and \(graph.numNodes) atoms")
         }
-        guard let w = cached, w.passes > 0, w.nodes == graph.numNodes, w.edges == graph.numEdges else {
+        guard let w = cached, w.nodes == graph.numNodes, w.edges == graph.numEdges else {
             throw CUDAError.invalidArgument("parameterGradients: evaluate this graph first (its pass is reused)")
         }
         let gradients = try queueTrainingPass(w, energyCotangents: energyCotangents, forceCotangents: forceCotangents,
@@ -42,11 +43,17 @@ extension CUDAMACEModel {
         return try gradients.download(self)
     }
 
-    /// Uploads the seeds and queues the dual forward and its reverse on the workspace of the last evaluation.
+    /// Uploads the seeds and queues the dual forward and its reverse on the workspace of the last evaluation, whose
+    /// edge values it consumes: the next training pass needs another evaluation first.
     func queueTrainingPass(
         _ w: Workspace, energyCotangents: [Double], forceCotangents: [SIMD3<Double>], graph: AtomicGraph,
         timer: BlockTimer?
     ) throws -> ParameterGradientBuffers {
+        guard w.holdsPassValues else {
+            throw CUDAError.invalidArgument(
+                "parameterGradients: evaluate this graph first (each gradient reuses, and uses up, one evaluation's pass)")
+        }
+        w.holdsPassValues = false
         let layout = w.layout
         let t: TrainingWorkspace
         if let existing = trainingCache, existing.layout == layout {
@@ -101,12 +108,13 @@ extension CUDAMACEModel {
             }
             try layer.linearUp.forward(input, t.up[index], rows: 2 * n, accumulate: false, run)
             try timer.measure("train forward: radial MLP") {
-                try dualRadialForward(layer: layer, index: index, t)
+                try dualRadialForward(layer: layer, index: index, w, t)
             }
-            let (up, weights, mid) = (t.up[index], t.edgeWeights[index], t.mid[index])
+            let (up, mid) = (t.up[index], t.mid[index])
             try timer.measure("train forward: conv_tp") {
                 try layer.conv.dualForward(
-                    receivers: w.receiverCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
+                    receivers: w.receiverCSR, weight: w.edgeWeights[index].address,
+                    weightTangent: t.weightTangent(index, w),
                     x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
                     x2Tangent: t.shTangent.address, mid: mid.address, midTangent: tangent(mid, n * layer.midWidth),
                     scalar: scalar, stream: stream)
@@ -136,30 +144,54 @@ extension CUDAMACEModel {
         }
     }
 
-    /// The radial MLP of layer `index` on the stacked radial basis: each layer one GEMM over 2E rows (the tangent
-    /// map is the same linear map), activations on (value, tangent) pairs.
-    private func dualRadialForward(layer: DeviceLayer, index: Int, _ t: TrainingWorkspace) throws {
-        let rows = 2 * t.edges
-        var x = t.radial
+    /// The tangents of layer `index`'s radial MLP: the values are the energy + forces pass's (its pre-activations
+    /// and edge weights), so each layer is one GEMM over the E tangent rows (the tangent map is the same linear map)
+    /// and activations run on (value, tangent) pairs; the conv weights' tangents land in ``TrainingWorkspace``. Under
+    /// float32 the last layer's GEMM is 3xTF32 as in the pass, its input split by the activation kernel.
+    private func dualRadialForward(layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace) throws {
+        let e = t.edges
+        var input = tangent(t.radial, e * kernels.source.besselCount)
+        let weightTangent = t.weightTangent(index, w)
         for (k, mlp) in layer.radialMLP.enumerated() {
-            let z = t.mlpPre[index][k] ?? t.edgeWeights[index]
-            try runner.gemm(
-                m: rows, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
-                b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
-                c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs))
-            guard let activation = mlp.activation, let out = t.mlpOut[index][k] else {
-                x = z
+            let last = k == layer.radialMLP.count - 1
+            let zTangent = t.mlpTangents[index][k]?.address ?? weightTangent
+            if let split = mlp.splitWeight, let splitInput = w.splitActivation, input == splitInput.address {
+                try runner.gemm(
+                    m: e, n: mlp.outputs, k: 3 * mlp.inputs,
+                    a: GEMMOperand(address: input, leadingDimension: 3 * mlp.inputs),
+                    b: GEMMOperand(address: split.address, leadingDimension: mlp.outputs),
+                    c: GEMMOperand(address: zTangent, leadingDimension: mlp.outputs), tf32: true)
+            } else {
+                try runner.gemm(
+                    m: e, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: input, leadingDimension: mlp.inputs),
+                    b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
+                    c: GEMMOperand(address: zTangent, leadingDimension: mlp.outputs))
+            }
+            guard let activation = mlp.activation, let z = w.preActivations[index][k] else { continue }
+            let count = e * mlp.outputs
+            if !last, layer.radialMLP[k + 1].splitWeight != nil, let splitInput = w.splitActivation {
+                try kernels.dualActivationSplit(
+                    activation, z: z.address, zTangent: zTangent, split: splitInput.address, count: count,
+                    width: mlp.outputs, scale: mlp.activationScale, stream: stream)
+                input = splitInput.address
                 continue
             }
-            let target = k == layer.radialMLP.count - 1 ? t.edgeWeights[index] : out
+            // The activation's values are the pass's already: rewritten in place (the last layer), or into the
+            // input buffer's value block, which this forward does not read.
+            let next = last ? weightTangent : tangent(t.mlpInput, count)
             try kernels.dualActivation(
-                activation, z: z, x: target, count: t.edges * mlp.outputs, scale: mlp.activationScale, stream: stream)
-            x = target
+                activation, z: z.address, zTangent: zTangent,
+                x: last ? w.edgeWeights[index].address : t.mlpInput.address, xTangent: next,
+                count: count, scale: mlp.activationScale, stream: stream)
+            input = next
         }
     }
 
     /// The address of the tangent block of a stacked buffer whose value block holds `count` scalars.
-    func tangent(_ buffer: DeviceBuffer, _ count: Int) -> UInt64 { buffer.address &+ UInt64(count * scalar.byteSize) }
+    func tangent(_ buffer: DeviceBuffer, _ count: Int) -> UInt64 { tangent(buffer.address, count) }
+
+    /// The same for a stacked block at `address`.
+    func tangent(_ address: UInt64, _ count: Int) -> UInt64 { address &+ UInt64(count * scalar.byteSize) }
 
     // MARK: - Reverse
 
@@ -230,66 +262,109 @@ extension CUDAMACEModel {
                 input, t.upGradient, ranges: [0..<(2 * n)], into: d.addresses(g.linearUp), run)
             try layer.linearUp.backward(t.upGradient, inputGradient, rows: 2 * n, accumulate: true, run)
             try timer.measure("train reverse: radial MLP + dW") {
-                try dualRadialBackward(layer: layer, index: index, t, into: d.addresses(g.radial))
+                try dualRadialBackward(layer: layer, index: index, w, t, into: d.addresses(g.radial), timer: timer)
             }
         }
         try embedding.gemms.weightGradient(
             t.oneHot, t.embeddingGradient, ranges: [0..<(2 * n)], into: d.addresses(d.embedding), run)
     }
 
-    /// conv_tp's reverse over its dual forward: the sender features' adjoints (sender CSR), then the per-edge weights'
-    /// (receiver CSR), written over the edge weights, which nothing reads after (the stacked `[2E, numel]` adjoint
-    /// needs no buffer of its own).
+    /// conv_tp's reverse over its dual forward: the sender features' adjoints, then the per-edge weights' (receiver
+    /// CSR), written over the edge weights and their tangents, which nothing reads after (the adjoints need no
+    /// buffers of their own). The sender adjoints come per edge from a receiver-CSR kernel, summed over the sender
+    /// CSR, or without that buffer from the sender-CSR kernel, which gathers the conv outputs' adjoints per edge.
     private func dualConvBackward(
         layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, timer: BlockTimer?
     ) throws {
         let (n, e) = (w.nodes, w.edges)
-        let (up, weights) = (t.up[index], t.edgeWeights[index])
+        let (up, weights, weightTangent) = (t.up[index], w.edgeWeights[index], t.weightTangent(index, w))
         let dmidTangent = tangent(t.midGradient, n * layer.midWidth)
+        let upGradientTangent = tangent(t.upGradient, n * layer.upWidth)
         try timer.measure("train reverse: conv_tp dx") {
-            try layer.conv.dualSenderBackward(
-                senders: w.senderCSR, weight: weights.address, weightTangent: tangent(weights, e * layer.weightCount),
-                x2: w.sh.address, x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
-                dx1: t.upGradient.address, dx1Tangent: tangent(t.upGradient, n * layer.upWidth), scalar: scalar,
-                stream: stream)
+            if let terms = t.edgeFeatureAdjoints {
+                let termsTangent = tangent(terms, e * layer.upWidth)
+                try layer.conv.dualEdgeDx1(
+                    receivers: w.receiverCSR, weight: weights.address, weightTangent: weightTangent, x2: w.sh.address,
+                    x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
+                    dx1Edges: terms.address, dx1EdgesTangent: termsTangent, scalar: scalar, stream: stream)
+                for (edgeTerms, target) in [(terms.address, t.upGradient.address), (termsTangent, upGradientTangent)] {
+                    try layer.conv.senderSum(
+                        senders: w.senderCSR, dx1Edges: edgeTerms, dx1: target, scalar: scalar, stream: stream)
+                }
+            } else {
+                try layer.conv.dualSenderBackward(
+                    senders: w.senderCSR, weight: weights.address, weightTangent: weightTangent, x2: w.sh.address,
+                    x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
+                    dx1: t.upGradient.address, dx1Tangent: upGradientTangent, scalar: scalar, stream: stream)
+            }
         }
         try timer.measure("train reverse: conv_tp dR") {
             try layer.conv.dualWeightBackward(
                 receivers: w.receiverCSR, x1: up.address, x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address,
                 x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
-                dweight: weights.address, dweightTangent: tangent(weights, e * layer.weightCount),
-                scalar: scalar, stream: stream)
+                dweight: weights.address, dweightTangent: weightTangent, scalar: scalar, stream: stream)
         }
     }
 
-    /// The radial MLP's weight gradients from the stacked edge-weight adjoints (in the edge weights' buffer), last
-    /// layer first; each layer's input adjoint by one GEMM over 2E rows, activations reversed on (value, tangent)
-    /// pairs.
+    /// The radial MLP's weight gradients from the edge weights' adjoints (primal in the workspace's edge weights,
+    /// tangent in the training workspace), last layer first. A layer's weight gradient is `xᵀ·z̄ + ẋᵀ·ż̄` over the
+    /// stacked input `[x; ẋ]`, recomputed from the kept pre-activations; its input adjoints `[z̄; ż̄]·Wᵀ` go to the
+    /// stacked `mlpGradients`; activations reverse on (value, tangent) pairs.
     private func dualRadialBackward(
-        layer: DeviceLayer, index: Int, _ t: TrainingWorkspace, into gradients: [UInt64]
+        layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, into gradients: [UInt64],
+        timer: BlockTimer?
     ) throws {
-        let rows = 2 * t.edges
-        var g = t.edgeWeights[index]
+        let e = t.edges
+        var (g, gTangent) = (w.edgeWeights[index].address, t.weightTangent(index, w))
         for (k, mlp) in layer.radialMLP.enumerated().reversed() {
-            if let activation = mlp.activation, let z = t.mlpPre[index][k] {
+            if let activation = mlp.activation, let z = w.preActivations[index][k], let zTangent = t.mlpTangents[index][k] {
                 try kernels.dualActivationBackward(
-                    activation, z: z, gradient: g, count: t.edges * mlp.outputs, scale: mlp.activationScale,
-                    stream: stream)
+                    activation, z: z.address, zTangent: zTangent.address, gradient: g, gradientTangent: gTangent,
+                    count: e * mlp.outputs, scale: mlp.activationScale, stream: stream)
             }
-            let input = k == 0 ? t.radial : (t.mlpOut[index][k - 1] ?? t.mlpPre[index][k - 1] ?? t.radial)
-            try runner.gemm(
-                m: mlp.inputs, n: mlp.outputs, k: rows,
-                a: GEMMOperand(address: input.address, leadingDimension: mlp.inputs), transposeA: true,
-                b: GEMMOperand(address: g.address, leadingDimension: mlp.outputs),
-                c: GEMMOperand(address: gradients[k], leadingDimension: mlp.outputs))
+            let input = try dualRadialInput(layer: layer, index: index, k, w, t)
+            try timer.measure("train reverse: radial MLP dW") {
+                for (x, adjoint, beta) in [(input, g, 0.0), (tangent(input, e * mlp.inputs), gTangent, 1.0)] {
+                    try runner.gemm(
+                        m: mlp.inputs, n: mlp.outputs, k: e, a: GEMMOperand(address: x, leadingDimension: mlp.inputs),
+                        transposeA: true, b: GEMMOperand(address: adjoint, leadingDimension: mlp.outputs),
+                        c: GEMMOperand(address: gradients[k], leadingDimension: mlp.outputs), beta: beta)
+                }
+            }
             guard k > 0 else { break }
             let next = t.mlpGradients[k % 2]
-            try runner.gemm(
-                m: rows, n: mlp.inputs, k: mlp.outputs, a: GEMMOperand(address: g.address, leadingDimension: mlp.outputs),
-                b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
-                c: GEMMOperand(address: next.address, leadingDimension: mlp.inputs))
-            g = next
+            try timer.measure("train reverse: radial MLP input adjoints") {
+                for (adjoint, target) in [(g, next.address), (gTangent, tangent(next, e * mlp.inputs))] {
+                    if k == layer.radialMLP.count - 1 {
+                        try lastRadialInputGradient(layer: layer, rows: e, a: adjoint, c: target)
+                        continue
+                    }
+                    try runner.gemm(
+                        m: e, n: mlp.inputs, k: mlp.outputs,
+                        a: GEMMOperand(address: adjoint, leadingDimension: mlp.outputs),
+                        b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs), transposeB: true,
+                        c: GEMMOperand(address: target, leadingDimension: mlp.inputs))
+                }
+            }
+            (g, gTangent) = (next.address, tangent(next, e * mlp.inputs))
         }
+    }
+
+    /// The stacked input `[x; ẋ]` of radial-MLP layer `k` of layer `index`: the stacked radial basis, or the
+    /// previous layer's activation recomputed from its kept pre-activation and tangent into `mlpInput`.
+    private func dualRadialInput(layer: DeviceLayer, index: Int, _ k: Int, _ w: Workspace, _ t: TrainingWorkspace)
+        throws -> UInt64
+    {
+        let previous = k - 1
+        guard previous >= 0, let activation = layer.radialMLP[previous].activation,
+            let z = w.preActivations[index][previous], let zTangent = t.mlpTangents[index][previous]
+        else { return t.radial.address }
+        let count = t.edges * layer.radialMLP[previous].outputs
+        try kernels.dualActivation(
+            activation, z: z.address, zTangent: zTangent.address, x: t.mlpInput.address,
+            xTangent: tangent(t.mlpInput, count), count: count, scale: layer.radialMLP[previous].activationScale,
+            stream: stream)
+        return t.mlpInput.address
     }
 
     /// The contraction's weight gradient: per node from the generated kernel, summed over each element's rows by a

@@ -44,10 +44,12 @@ public enum MACETrainingSelftest {
                     _ = try gpu.evaluate(graph)
                     let gradient = try gpu.parameterGradients(graph, energyCotangents: c, forceCotangents: v)
                     let (relative, worst) = errors(gradient, reference, names: cpu.parameterNames)
+                    let repeated = try repeatsExactly(gpu, graph, c, v, gradient)
                     let outcome = SelftestResult(
-                        name: "\(label) \(policy.rawValue)", passed: relative <= bound,
+                        name: "\(label) \(policy.rawValue)", passed: relative <= bound && repeated.passed,
                         detail: "\(graph.numNodes) atoms, \(reference.count) parameter tensors: gradient rel error "
-                            + "\(MACEModelSelftest.text(relative)) ≤ \(MACEModelSelftest.text(bound)); worst tensor \(worst)")
+                            + "\(MACEModelSelftest.text(relative)) ≤ \(MACEModelSelftest.text(bound)); worst tensor \(worst); "
+                            + repeated.detail)
                     results.append(outcome)
                     report(outcome)
                 }
@@ -58,6 +60,21 @@ public enum MACETrainingSelftest {
             }
         }
         return results
+    }
+
+    /// A gradient consumes its evaluation's edge values: a second one without evaluating must be refused, and one
+    /// after evaluating again (a CUDA-graph replay) must equal the first bit for bit.
+    static func repeatsExactly(
+        _ gpu: CUDAMACEModel, _ graph: AtomicGraph, _ c: [Double], _ v: [SIMD3<Double>], _ first: [[Double]]
+    ) throws -> (passed: Bool, detail: String) {
+        if (try? gpu.parameterGradients(graph, energyCotangents: c, forceCotangents: v)) != nil {
+            return (false, "a second gradient without evaluating was not refused")
+        }
+        _ = try gpu.evaluate(graph)
+        let again = try gpu.parameterGradients(graph, energyCotangents: c, forceCotangents: v)
+        return again == first
+            ? (true, "repeat after re-evaluating identical, repeat without refused")
+            : (false, "repeat after re-evaluating differs")
     }
 
     /// ∂/∂W of `Σ c_g E_g + Σ v_i · F_i` on the CPU (forces with createGraph, then autodiff again), flat per parameter.

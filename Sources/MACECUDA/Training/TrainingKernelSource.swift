@@ -10,6 +10,9 @@
 ///   radial T[2E,NB])`: with the edge-vector tangent `δ[receiver] − δ[sender]`, writes the spherical harmonics'
 ///   tangent and the radial basis stacked `[values; tangents]`.
 /// - `dual_act_forward_{silu,tanh}(n, z, zt, x, xt, scale)`: `x = scale·σ(z)`, `xt = scale·σ′(z)·zt`.
+/// - `dual_act_split_{silu,tanh}_f32(n, width, z, zt, out, scale)`: the tangent `xt = scale·σ′(z)·zt` as 3xTF32
+///   rows `[xt_hi | xt_hi | xt_lo]` of `3·width` (as `act_forward_split`), the A operand of the last radial layer's
+///   tangent GEMM against `[W_hi; W_lo; W_hi]`.
 /// - `dual_act_backward_{silu,tanh}(n, z, zt, g, gt, scale)`, in place: with `g` = x̄ (primal adjoint) and `gt` = ẋ̄
 ///   (tangent adjoint): `g ← scale·(σ′(z)·x̄ + σ″(z)·zt·ẋ̄)`, `gt ← scale·σ′(z)·ẋ̄`.
 enum TrainingKernelSource {
@@ -75,6 +78,16 @@ enum TrainingKernelSource {
           g[i] = (d1 * gv + ACT##_grad2(a) * zt[i] * gtv) * scale; gt[i] = d1 * gtv * scale; }
         template <typename T> __device__ __forceinline__ T tanh_act_grad(T z) { return tanh_grad(z); }
         template <typename T> __device__ __forceinline__ T tanh_act_grad2(T z) { return tanh_grad2(z); }
+        #define SWIFTMACE_DUAL_SPLIT(ACT, NAME) \
+        extern "C" __global__ void dual_act_split_##NAME##_f32(long long n, int width, const float* __restrict__ z, \
+            const float* __restrict__ zt, float* __restrict__ out, float scale) { \
+          const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
+          const float x = ACT##_grad(z[i]) * zt[i] * scale; \
+          const float hi = __uint_as_float(__float_as_uint(x) & 0xffffe000u); \
+          const long long r = i / width, c = i % width; \
+          float* o = out + r * 3 * width + c; o[0] = hi; o[width] = hi; o[2 * width] = x - hi; }
+        SWIFTMACE_DUAL_SPLIT(silu, silu)
+        SWIFTMACE_DUAL_SPLIT(tanh_act, tanh)
         SWIFTMACE_DUAL_ACT(float, f32, silu, silu)
         SWIFTMACE_DUAL_ACT(double, f64, silu, silu)
         SWIFTMACE_DUAL_ACT(float, f32, tanh_act, tanh)

@@ -1,7 +1,9 @@
 // SwiftMACE, MIT licence.
 // TrainingWorkspace: the buffers of one training pass over one graph layout, beside the energy + forces workspace.
-// Every feature is stacked `[values; tangents]` (rows 0..<R the values, R..<2R their tangents along the position
-// direction), every adjoint `[primal adjoints; tangent adjoints]`, so a linear is one GEMM over 2R rows.
+// Node features are stacked `[values; tangents]` (rows 0..<R the values, R..<2R their tangents along the position
+// direction), node adjoints `[primal adjoints; tangent adjoints]`, so a linear is one GEMM over 2R rows. Per-edge
+// values (the radial MLP's pre-activations, the conv weights) are the energy + forces pass's, kept in its workspace:
+// only their tangents live here, so the pass adds about a quarter of that workspace's edge memory.
 
 import CUDA
 import EquivarianceCUDA
@@ -23,10 +25,15 @@ final class TrainingWorkspace {
     let shTangent: DeviceBuffer  // T [E, NSH]
     let radial: DeviceBuffer  // T [2E, NB]
     let embedding: DeviceBuffer  // T [2N, width]
-    /// Per layer: per radial-MLP layer with an activation, the pre-activations and activations `[2E, h]`.
-    let mlpPre: [[DeviceBuffer?]]
-    let mlpOut: [[DeviceBuffer?]]
-    let edgeWeights: [DeviceBuffer]  // T [2E, numel] per layer; in the reverse, their adjoints
+    /// Per layer: per radial-MLP layer with an activation, the pre-activations' tangents `[E, h]` (their values are
+    /// the energy + forces workspace's `preActivations`).
+    let mlpTangents: [[DeviceBuffer?]]
+    /// Per layer: the conv weights' tangents `[E, numel]`, in the reverse their tangent adjoints (the primal adjoints
+    /// overwrite the workspace's `edgeWeights`); nil for the one layer whose tangents take the workspace's
+    /// `weightGradient`, free once the energy + forces pass is done.
+    let ownWeightTangents: [DeviceBuffer?]
+    /// A radial-MLP layer's input `[x; ẋ]` `[2E, widest hidden]`, recomputed from the kept pre-activations.
+    let mlpInput: DeviceBuffer
     let up: [DeviceBuffer]
     let mid: [DeviceBuffer]
     let preMessages: [DeviceBuffer?]  // plain (non-residual) layers: the linear's output before the skip TP
@@ -45,10 +52,14 @@ final class TrainingWorkspace {
     let preMessageGradient: DeviceBuffer
     let midGradient: DeviceBuffer
     let upGradient: DeviceBuffer
-    let mlpGradients: [DeviceBuffer]  // two T [2E, widest hidden layer]
+    let mlpGradients: [DeviceBuffer]  // two T [2E, widest hidden layer]: stacked input adjoints
     /// The symmetric contraction's weight gradient per node `[N, columns, C]`, and ones to sum it per element.
     let contractionNodeGradient: DeviceBuffer
     let ones: DeviceBuffer
+    /// T `[2E, widest x1]`: each edge's conv adjoint terms of its sender's features, primal then tangent, summed over
+    /// the sender CSR (nil where it would not leave ``Workspace/memoryReserve`` free: the sender-CSR kernel that
+    /// gathers the conv outputs' adjoints per edge runs instead).
+    let edgeFeatureAdjoints: DeviceBuffer?
 
     init(layout: GraphLayout, model: CUDAMACEModel) throws {
         let run = model.runner
@@ -63,14 +74,13 @@ final class TrainingWorkspace {
         shTangent = try run.buffer(e * model.kernels.source.shCount)
         radial = try run.buffer(2 * e * model.kernels.source.besselCount)
         embedding = try run.buffer(2 * n * model.embedding.outputWidth)
-        func perActivatedLayer() throws -> [[DeviceBuffer?]] {
-            try layers.map { layer in
-                try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(2 * e * $0.outputs) }
-            }
+        mlpTangents = try layers.map { layer in
+            try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
         }
-        mlpPre = try perActivatedLayer()
-        mlpOut = try perActivatedLayer()
-        edgeWeights = try layers.map { try run.buffer(2 * e * $0.weightCount) }
+        let shared = Self.weightTangentLayer(model)
+        ownWeightTangents = try layers.indices.map { $0 == shared ? nil : try run.buffer(e * layers[$0].weightCount) }
+        let hidden = layers.flatMap { $0.radialMLP.dropLast().map(\.outputs) }.max() ?? 1
+        mlpInput = try run.buffer(2 * e * hidden)
         up = try layers.map { try run.buffer(2 * n * $0.upWidth) }
         mid = try layers.map { try run.buffer(2 * n * $0.midWidth) }
         preMessages = try layers.map { $0.residual ? nil : try run.buffer(2 * n * $0.messageWidth) }
@@ -98,5 +108,21 @@ final class TrainingWorkspace {
         let columns = layers.map { $0.contraction.source.plan.weightColumns.count * $0.contraction.source.plan.channels }.max() ?? 1
         contractionNodeGradient = try run.buffer(n * columns)
         ones = try run.upload([Double](repeating: 1, count: max(n, 1)))
+        let edgeTerms = 2 * e * widest(\.upWidth)
+        let free = try run.context.memoryInfo().free
+        edgeFeatureAdjoints = free >= edgeTerms * run.elementSize + Workspace.memoryReserve
+            ? try run.buffer(edgeTerms) : nil
+    }
+
+    /// The layer whose conv-weight tangents take the energy + forces workspace's `weightGradient` (sized for the
+    /// widest layer): the first of the widest.
+    static func weightTangentLayer(_ model: CUDAMACEModel) -> Int? {
+        let widest = model.layers.map(\.weightCount).max()
+        return model.layers.firstIndex { $0.weightCount == widest }
+    }
+
+    /// The address of layer `index`'s conv-weight tangents (and in the reverse their adjoints).
+    func weightTangent(_ index: Int, _ w: Workspace) -> UInt64 {
+        (ownWeightTangents[index] ?? w.weightGradient).address
     }
 }

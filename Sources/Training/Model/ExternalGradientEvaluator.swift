@@ -18,7 +18,7 @@ public protocol ExternalGradientEvaluator: AnyObject {
     func evaluate(_ graph: AtomicGraph) throws -> [MACEOutput]
 
     /// The gradient of Σ_g c_g·E_g + Σ_i v_i·F_i with respect to every trainable parameter, called after
-    /// `evaluate(graph)` on the same graph and parameters.
+    /// `evaluate(graph)` on the same graph and parameters, once per evaluation (an evaluator may use up its pass).
     /// - Parameters:
     ///   - energyCotangents: c, one per graph.
     ///   - forceCotangents: v, one per atom, in graph order.
