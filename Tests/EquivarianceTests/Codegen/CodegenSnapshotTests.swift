@@ -93,7 +93,7 @@ import Testing
         let source = try Self.convolution()
         // (weight, x1, x2, their tangents) → (mid, its tangent); plain T storage, two entry points each.
         #expect(source.dualPolynomial.inputs.count == 6 && source.dualPolynomial.outputs.count == 2)
-        for kernel in [source.dualForward, source.dualWeightBackward, source.dualSenderBackward] {
+        for kernel in [source.dualForward, source.dualWeightBackward, source.dualSenderBackward, source.dualEdgeDx1] {
             #expect(kernel.code.contains("template <typename T>\n"))
             #expect(!kernel.code.contains("_f32_bf16"))
             // No channel reduction (the per-edge weight adjoints have a channel): 8 rows of 32 channels per block.
@@ -104,6 +104,9 @@ import Testing
         // The weight backward reads no weight; the sender backward reads no x1 (the polynomial is linear in each).
         #expect(!source.dualWeightBackward.code.contains("in0 +") && !source.dualWeightBackward.code.contains("in3 +"))
         #expect(!source.dualSenderBackward.code.contains("in1 +") && !source.dualSenderBackward.code.contains("in4 +"))
+        // The per-edge route of the sender adjoints reads no x1 either, and the conv outputs' adjoints once per row.
+        #expect(!source.dualEdgeDx1.code.contains("in1 +") && !source.dualEdgeDx1.code.contains("in4 +"))
+        #expect(source.dualEdgeDx1.code.contains("row6 = in6 + (size_t)row"))
         #expect(source.code.contains("void __launch_bounds__(256) conv_dual_sender_backward_f64("))
     }
 }
