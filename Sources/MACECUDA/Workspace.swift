@@ -210,6 +210,9 @@ final class Workspace {
         readoutGradient = try run.buffer(n * readoutWidth)
         vectorGradients = try doubles(3 * e)
         forces = try doubles(3 * n)
+        let halfLinears = layers.flatMap { [$0.linearUp.gemms, $0.linear.gemms] + ($0.residual ? [] : [$0.skip.gemms]) }
+        halfFeatureScratch = !halfFeatureStorage || halfLinears.allSatisfy(\.writesEachOutputOnce)
+            ? nil : try run.buffer(n * (halfLinears.map(\.outputWidth).max() ?? 1))
         // Last, and only where it leaves a reserve free (float64 at 24000 water atoms: 8.3 GiB of a nearly full
         // H100): otherwise d/dx runs the sender-CSR kernel that gathers d/d(conv output) per edge.
         let edgeTerms = e * widest(\.upWidth)
@@ -217,15 +220,8 @@ final class Workspace {
         edgeUpGradient = model.edgeChunk == nil && layers.count > 1
             && free >= edgeTerms * (halfFeatureStorage ? 2 : run.elementSize) + Self.memoryReserve
             ? try feature(edgeTerms) : nil
-        if halfFeatureStorage {
-            let stored = up + messages + [mid, preMessage, product] + [edgeUpGradient].compactMap { $0 }
-            halfFeatures = Set(stored.map(\.address))
-            let linears = layers.flatMap { [$0.linearUp.gemms, $0.linear.gemms] + ($0.residual ? [] : [$0.skip.gemms]) }
-            halfFeatureScratch = linears.allSatisfy(\.writesEachOutputOnce)
-                ? nil : try run.buffer(n * (linears.map(\.outputWidth).max() ?? 1))
-        } else {
-            (halfFeatures, halfFeatureScratch) = ([], nil)
-        }
+        let stored = up + messages + [mid, preMessage, product] + [edgeUpGradient].compactMap { $0 }
+        halfFeatures = halfFeatureStorage ? Set(stored.map(\.address)) : []
     }
 
     /// Device memory left free after the per-edge d/dx terms are allocated (CUDA-graph capture, cuBLAS, other work).
