@@ -19,21 +19,43 @@ public final class ConvolutionKernels: @unchecked Sendable {
     let module: CUDAModule
     /// The storage of the per-edge weights and their gradient in float32 launches (nil: float32).
     public let weightStorage: HalfStorage?
+    /// The module of the 16-bit feature variants (``ConvolutionKernelSource/halfCode``), when float32 launches keep
+    /// `x1`, `mid` and the per-edge d/dx1 terms in ``weightStorage`` too.
+    let halfModule: CUDAModule?
 
-    /// - Parameter weightStorage: `weight` (and `dweight`) buffers of float32 launches hold this 16-bit type.
+    /// - Parameters:
+    ///   - weightStorage: `weight` (and `dweight`) buffers of float32 launches hold this 16-bit type.
+    ///   - halfFeatures: float32 launches also read `x1`, write `mid` and the per-edge d/dx1 terms in
+    ///     `weightStorage` (``forward(receivers:weight:x1:x2:mid:scalar:stream:)``, both backwards and
+    ///     ``senderSum(senders:dx1Edges:dx1:scalar:stream:)``; `x2`, `dmid`, `dx2`, `dx1` stay float32).
+    /// - Throws: `CUDAError.invalidArgument` for `halfFeatures` without a `weightStorage`.
     public init(
         context: CUDAContext, cache: KernelCache, descriptor: ChannelwiseTensorProductDescriptor,
-        weightStorage: HalfStorage? = nil
+        weightStorage: HalfStorage? = nil, halfFeatures: Bool = false
     ) throws {
+        guard !halfFeatures || weightStorage != nil else {
+            throw CUDAError.invalidArgument("conv_tp: 16-bit features need a 16-bit weight storage; got none")
+        }
         source = try ConvolutionKernelSource(descriptor: descriptor)
         module = try context.loadModule(KernelSource(name: "conv_tp.cu", code: source.code), cache: cache)
+        halfModule = halfFeatures
+            ? try context.loadModule(KernelSource(name: "conv_tp_half.cu", code: source.halfCode), cache: cache) : nil
         self.weightStorage = weightStorage
     }
 
-    /// The entry point of `kernel` for `scalar` (with the weight storage for float32).
-    private func entry(_ kernel: GeneratedKernel, _ scalar: KernelScalar) throws -> CUDAKernel {
-        try module.kernel(named: kernel.entryName(scalar, storage: scalar == .float32 ? weightStorage : nil))
+    /// The entry point of `kernel` for `scalar` (with the weight storage for float32), or of its 16-bit feature
+    /// variant `half` for a float32 launch when the features are stored in 16 bits.
+    private func entry(
+        _ kernel: GeneratedKernel, _ scalar: KernelScalar, half: GeneratedKernel? = nil
+    ) throws -> CUDAKernel {
+        if scalar == .float32, let halfModule, let half, let weightStorage {
+            return try halfModule.kernel(named: half.entryName(scalar, storage: weightStorage))
+        }
+        return try module.kernel(named: kernel.entryName(scalar, storage: scalar == .float32 ? weightStorage : nil))
     }
+
+    /// Whether float32 launches keep `x1`, `mid` and the per-edge d/dx1 terms in ``weightStorage``.
+    public var halfFeatures: Bool { halfModule != nil }
 
     /// `mid[receiver] = Σ_edges TP(weight[e], x1[sender], x2[e])`.
     public func forward(
@@ -41,7 +63,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            entry(source.forward, scalar), source.forward, csr: receivers,
+            entry(source.forward, scalar, half: source.halfForward), source.forward, csr: receivers,
             operands: [weight, x1, x2, mid], stream: stream)
     }
 
@@ -51,7 +73,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         dweight: DeviceBuffer, dx2: DeviceBuffer, scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            entry(source.backward, scalar), source.backward, csr: receivers,
+            entry(source.backward, scalar, half: source.halfBackward), source.backward, csr: receivers,
             operands: [weight, x1, x2, dmid, dweight, dx2], stream: stream)
     }
 
@@ -74,7 +96,8 @@ public final class ConvolutionKernels: @unchecked Sendable {
         dweight: DeviceBuffer, dx1Edges: DeviceBuffer, dx2: DeviceBuffer, scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            entry(source.backwardWithEdgeDx1, scalar), source.backwardWithEdgeDx1, csr: receivers,
+            entry(source.backwardWithEdgeDx1, scalar, half: source.halfBackwardWithEdgeDx1), source.backwardWithEdgeDx1,
+            csr: receivers,
             operands: [weight, x1, x2, dmid, dweight, dx1Edges, dx2], stream: stream)
     }
 
@@ -82,9 +105,10 @@ public final class ConvolutionKernels: @unchecked Sendable {
     public func senderSum(
         senders: DeviceEdgeCSR, dx1Edges: DeviceBuffer, dx1: DeviceBuffer, scalar: KernelScalar, stream: CUDAStream
     ) throws {
-        try GeneratedLaunch.graph(
-            module.kernel(named: source.senderSum.entryName(scalar)), source.senderSum, csr: senders,
-            operands: [dx1Edges, dx1], stream: stream)
+        let kernel = scalar == .float32 && halfFeatures
+            ? try entry(source.senderSum, scalar, half: source.halfSenderSum)
+            : try module.kernel(named: source.senderSum.entryName(scalar))
+        try GeneratedLaunch.graph(kernel, source.senderSum, csr: senders, operands: [dx1Edges, dx1], stream: stream)
     }
 
     /// ``senderSum(senders:dx1Edges:dx1:scalar:stream:)`` on device addresses (`dx1Edges` indexed by the CSR's edge
@@ -105,7 +129,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            entry(source.forward, scalar), source.forward, csr: receivers,
+            entry(source.forward, scalar, half: source.halfForward), source.forward, csr: receivers,
             addresses: [weight, x1, x2, mid], stream: stream)
     }
 
@@ -116,7 +140,7 @@ public final class ConvolutionKernels: @unchecked Sendable {
         scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            entry(source.backward, scalar), source.backward, csr: receivers,
+            entry(source.backward, scalar, half: source.halfBackward), source.backward, csr: receivers,
             addresses: [weight, x1, x2, dmid, dweight, dx2], stream: stream)
     }
 

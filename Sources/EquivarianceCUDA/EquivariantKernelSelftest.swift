@@ -1,7 +1,7 @@
 // SwiftMACE, MIT licence.
 // The "equivariant kernels" group of `swiftmace selftest --device cuda`: the generated conv_tp and symmetric
-// contraction kernels (forward, derivatives, and their dual training kernels) against the float64
-// ReferenceExecutor on fresh random inputs, float32 and float64.
+// contraction kernels (forward, derivatives, their dual training kernels, and the 16-bit feature variants) against the
+// float64 ReferenceExecutor on fresh random inputs, float32, float64 and 16-bit storage.
 
 import Support
 import CUDA
@@ -45,6 +45,8 @@ public enum EquivariantKernelSelftest {
         var generator = SeededGenerator(seed: seed)
         var conv: ConvolutionKernels?
         var contraction: SymmetricContractionKernels?
+        var halfConvs: [HalfStorage: ConvolutionKernels] = [:]
+        var halfContractions: [HalfStorage: SymmetricContractionKernels] = [:]
         var contractionDescriptor: SymmetricContractionDescriptor?
         let stream: CUDAStream
         do {
@@ -62,6 +64,12 @@ public enum EquivariantKernelSelftest {
             contractionDescriptor = scDescriptor
             contraction = try SymmetricContractionKernels(
                 context: context, cache: cache, polynomial: scDescriptor.polynomial)
+            for storage in HalfStorage.allCases {
+                halfConvs[storage] = try ConvolutionKernels(
+                    context: context, cache: cache, descriptor: descriptor, weightStorage: storage, halfFeatures: true)
+                halfContractions[storage] = try SymmetricContractionKernels(
+                    context: context, cache: cache, polynomial: scDescriptor.polynomial, featureStorage: storage)
+            }
             let seconds = Date().timeIntervalSince(start)
             let plan = contraction?.source.plan
             return (true, "seed \(seed); conv_tp \(descriptor.polynomial.pathCount) paths, "
@@ -85,6 +93,14 @@ public enum EquivariantKernelSelftest {
                         return try checker.compare(reference, scalar)
                     }
                 }
+                for storage in HalfStorage.allCases {
+                    check("conv_tp 16-bit features \(label) \(storage)") {
+                        if reference == nil { reference = try checker.reference(&generator) }
+                        guard let reference, let kernels = halfConvs[storage] else { return (false, "no reference") }
+                        return try HalfFeatureCheck(buffers: buffers, storage: storage)
+                            .convolution(kernels, graph: graph, reference)
+                    }
+                }
                 let dualChecker = DualConvolutionCheck(kernels: conv, graph: graph, buffers: buffers)
                 var dualReference: DualConvolutionCheck.Reference?
                 for scalar in KernelScalar.allCases {
@@ -105,6 +121,14 @@ public enum EquivariantKernelSelftest {
                     if reference == nil { reference = try checker.reference(&generator) }
                     guard let reference else { return (false, "no reference") }
                     return try checker.compare(reference, scalar)
+                }
+            }
+            for storage in HalfStorage.allCases {
+                check("symmetric contraction 16-bit features \(storage)") {
+                    if reference == nil { reference = try checker.reference(&generator) }
+                    guard let reference, let kernels = halfContractions[storage] else { return (false, "no reference") }
+                    return try HalfFeatureCheck(buffers: buffers, storage: storage)
+                        .contraction(kernels, descriptor: contractionDescriptor, nodes: checker.nodes, reference)
                 }
             }
             // Fewer nodes: the float64 reference of the dual pass costs about 4x the primal one's per node.

@@ -13,10 +13,23 @@ import Equivariance
 public final class SymmetricContractionKernels: @unchecked Sendable {
     public let source: SymmetricContractionKernelSource
     let module: CUDAModule
+    /// The 16-bit type float32 ``forward(nodes:elements:coefficients:x:out:scalar:stream:)`` and
+    /// ``backward(nodes:elements:coefficients:x:dout:dx:scalar:stream:)`` keep `x` (and the forward's `out`) in, and
+    /// the module of those variants (``SymmetricContractionKernelSource/halfCode``); nil: float32.
+    public let featureStorage: HalfStorage?
+    let halfModule: CUDAModule?
 
-    public init(context: CUDAContext, cache: KernelCache, polynomial: EquivariantPolynomial) throws {
+    public init(
+        context: CUDAContext, cache: KernelCache, polynomial: EquivariantPolynomial,
+        featureStorage: HalfStorage? = nil
+    ) throws {
         source = try SymmetricContractionKernelSource(polynomial: polynomial)
         module = try context.loadModule(KernelSource(name: "symmetric_contraction.cu", code: source.code), cache: cache)
+        self.featureStorage = featureStorage
+        halfModule = featureStorage == nil
+            ? nil
+            : try context.loadModule(
+                KernelSource(name: "symmetric_contraction_half.cu", code: source.halfCode), cache: cache)
     }
 
     /// `out[n] = B(x[n])` with the coefficients of `elements[n]` (int32 per node).
@@ -24,7 +37,7 @@ public final class SymmetricContractionKernels: @unchecked Sendable {
         nodes: Int, elements: DeviceBuffer, coefficients: DeviceBuffer, x: DeviceBuffer, out: DeviceBuffer,
         scalar: KernelScalar, stream: CUDAStream
     ) throws {
-        try launch(source.forward, nodes: nodes, scalar: scalar, stream: stream,
+        try launch(source.forward, half: source.halfForward, nodes: nodes, scalar: scalar, stream: stream,
                    [.buffer(elements), .buffer(coefficients), .buffer(x), .buffer(out)])
     }
 
@@ -33,7 +46,7 @@ public final class SymmetricContractionKernels: @unchecked Sendable {
         nodes: Int, elements: DeviceBuffer, coefficients: DeviceBuffer, x: DeviceBuffer, dout: DeviceBuffer,
         dx: DeviceBuffer, scalar: KernelScalar, stream: CUDAStream
     ) throws {
-        try launch(source.backward, nodes: nodes, scalar: scalar, stream: stream,
+        try launch(source.backward, half: source.halfBackward, nodes: nodes, scalar: scalar, stream: stream,
                    [.buffer(elements), .buffer(coefficients), .buffer(x), .buffer(dout), .buffer(dx)])
     }
 
@@ -67,15 +80,21 @@ public final class SymmetricContractionKernels: @unchecked Sendable {
                    [x, xTangent, dout, doutTangent, gradient].map { .pointer($0) })
     }
 
+    /// Launches `generated`, or its 16-bit feature variant `half` for a float32 launch with a ``featureStorage``.
     private func launch(
-        _ generated: GeneratedKernel, nodes: Int, scalar: KernelScalar, stream: CUDAStream,
-        _ arguments: [KernelArgument]
+        _ generated: GeneratedKernel, half: GeneratedKernel? = nil, nodes: Int, scalar: KernelScalar,
+        stream: CUDAStream, _ arguments: [KernelArgument]
     ) throws {
         guard nodes > 0 else { return }
         guard nodes < Int(Int32.max) else {
             throw CUDAError.invalidArgument("\(generated.name): \(nodes) nodes; expected fewer than 2^31")
         }
-        try module.kernel(named: generated.entryName(scalar)).launch(
+        let kernel = if scalar == .float32, let half, let featureStorage, let halfModule {
+            try halfModule.kernel(named: half.entryName(scalar, storage: featureStorage))
+        } else {
+            try module.kernel(named: generated.entryName(scalar))
+        }
+        try kernel.launch(
             grid: (generated.blockCount(rows: nodes), 1, 1), block: (generated.channelThreads, generated.rowsPerBlock, 1),
             stream: stream, arguments: [.int32(Int32(nodes))] + arguments)
     }

@@ -7,11 +7,14 @@ import Equivariance
 import EquivarianceCUDA
 
 /// What linears and skips launch through: the GEMM runner, the fill and conversion kernels, and under a 16-bit
-/// policy the workspace's buffer their sources are rounded into.
+/// policy the workspace's buffer their sources are rounded into; under ``PrecisionPolicy/bf16`` the addresses of the
+/// buffers that hold 16-bit features and the float32 scratch of GEMMs that cannot write them directly.
 struct ModelRun {
     let gemm: GEMMRunner
     let kernels: ModelKernels
     let halfScratch: DeviceBuffer?
+    var halfFeatures: Set<UInt64> = []
+    var floatScratch: DeviceBuffer? = nil
 
     func fill(_ buffer: DeviceBuffer, count: Int, value: Double) throws {
         try kernels.fill(buffer, count: count, value: value, stream: gemm.stream)
@@ -19,7 +22,11 @@ struct ModelRun {
 }
 
 extension CUDAMACEModel {
-    func modelRun(_ w: Workspace) -> ModelRun { ModelRun(gemm: runner, kernels: kernels, halfScratch: w.halfScratch) }
+    func modelRun(_ w: Workspace) -> ModelRun {
+        ModelRun(
+            gemm: runner, kernels: kernels, halfScratch: w.halfScratch, halfFeatures: w.halfFeatures,
+            floatScratch: w.halfFeatureScratch)
+    }
 
     /// Queues a whole pass on the workspace's graph (positions already uploaded): node energies in
     /// `workspace.nodeEnergies`, forces (float64, device row order) in `workspace.forces`. Allocates nothing.

@@ -90,12 +90,14 @@ extension DeviceLayer {
             return try runner.upload(Self.lastWeightSplit(last))
         }
         conv = try ConvolutionKernels(
-            context: runner.context, cache: cache, descriptor: interaction.conv, weightStorage: runner.half)
+            context: runner.context, cache: cache, descriptor: interaction.conv, weightStorage: runner.half,
+            halfFeatures: runner.precision.storesFeaturesInHalf)
         linear = try DeviceLinear(interaction.linear, scale: 1 / interaction.avgNumNeighbors, runner: runner)
         skip = try DeviceSkip(interaction.skip, runner: runner)
         contractionDescriptor = product.contraction
         contraction = try SymmetricContractionKernels(
-            context: runner.context, cache: cache, polynomial: product.contraction.polynomial)
+            context: runner.context, cache: cache, polynomial: product.contraction.polynomial,
+            featureStorage: runner.precision.storesFeaturesInHalf ? runner.half : nil)
         coefficients = try runner.upload(
             try Self.coefficientTable(contraction.source.plan, product, elementCount: elementCount))
         productLinear = try DeviceLinear(product.linear, runner: runner)

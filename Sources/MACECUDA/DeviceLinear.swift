@@ -33,8 +33,12 @@ struct PathGEMMs {
     let coversInput: Bool
 
     /// `target (+)= source · W` (forward) or `target (+)= source · Wᵀ` (transposed: the input gradient), the rows
-    /// of element e being `ranges[e]` (and `ranges[e + k·elementCount]`: stacked value and tangent blocks). Under a 16-bit policy the source is first rounded into `run.halfScratch`
-    /// and the GEMMs take 16-bit operands (float32 accumulation and output).
+    /// of element e being `ranges[e]` (and `ranges[e + k·elementCount]`: stacked value and tangent blocks). Under a
+    /// 16-bit policy the GEMMs take 16-bit operands (float32 accumulation): a source that holds 16-bit features
+    /// (``ModelRun/halfFeatures``) directly, any other first rounded into `run.halfScratch`. A target that holds
+    /// 16-bit features is written in 16 bits by cuBLAS when each of its segments is one path's whole result;
+    /// otherwise the paths sum into `run.floatScratch` (float32) and the sum is rounded once.
+    /// - Throws: `CUDAError.invalidArgument` when asked to accumulate into a 16-bit target.
     func apply(
         _ source: DeviceBuffer, _ target: DeviceBuffer, ranges: [Range<Int>], accumulate: Bool, transposed: Bool,
         _ run: ModelRun
@@ -42,13 +46,30 @@ struct PathGEMMs {
         let rows = ranges.last?.upperBound ?? 0
         let (sourceWidth, targetWidth) = transposed ? (outputWidth, inputWidth) : (inputWidth, outputWidth)
         let coversTarget = transposed ? coversInput : coversOutput
-        if !accumulate && !coversTarget { try run.fill(target, count: rows * targetWidth, value: 0) }
-        var written = Set<Int>()
+        let targetOffsets = paths.map { transposed ? $0.inputOffset : $0.outputOffset }
+        var halfTarget = run.halfFeatures.contains(target.address)
+        var written = target
+        if halfTarget {
+            guard !accumulate else {
+                throw CUDAError.invalidArgument("a linear cannot accumulate into a 16-bit feature buffer")
+            }
+            if !coversTarget || Set(targetOffsets).count != targetOffsets.count {
+                guard let scratch = run.floatScratch else {
+                    throw CUDAError.invalidArgument("a linear with summed paths has no float32 scratch for its 16-bit output")
+                }
+                (written, halfTarget) = (scratch, false)
+            }
+        }
+        if !accumulate && !coversTarget { try run.fill(written, count: rows * targetWidth, value: 0) }
+        var writtenOffsets = Set<Int>()
         var from = FeatureView(source, width: sourceWidth)
-        let to = FeatureView(target, width: targetWidth)
+        let to = FeatureView(written, width: targetWidth)
         let size = run.gemm.elementSize, weightSize = run.gemm.weightSize
+        let targetSize = halfTarget ? 2 : size
         var sourceSize = size
-        if let half = run.gemm.half, let scratch = run.halfScratch {
+        if run.halfFeatures.contains(source.address) {
+            sourceSize = 2
+        } else if let half = run.gemm.half, let scratch = run.halfScratch {
             try run.kernels.toHalf(source, out: scratch, count: rows * sourceWidth, half: half, stream: run.gemm.stream)
             from = FeatureView(scratch, width: sourceWidth)
             sourceSize = 2
@@ -56,19 +77,19 @@ struct PathGEMMs {
         for (p, path) in paths.enumerated() {
             let (fromOffset, fromMul) = transposed ? (path.outputOffset, path.mulOut) : (path.inputOffset, path.mulIn)
             let (toOffset, toMul) = transposed ? (path.inputOffset, path.mulIn) : (path.outputOffset, path.mulOut)
-            let beta: Double = accumulate || !coversTarget || written.contains(toOffset) ? 1 : 0
-            written.insert(toOffset)
+            let beta: Double = accumulate || !coversTarget || writtenOffsets.contains(toOffset) ? 1 : 0
+            writtenOffsets.insert(toOffset)
             for (index, range) in ranges.enumerated() where !range.isEmpty {
                 let element = index % elementCount
                 let weight = GEMMOperand(
                     address: weights[p].address &+ UInt64(element * path.mulOut * weightSize),
                     leadingDimension: elementCount * path.mulOut)
                 let a = from.segment(offset: fromOffset, mul: fromMul, row: range.lowerBound, elementSize: sourceSize)
-                let c = to.segment(offset: toOffset, mul: toMul, row: range.lowerBound, elementSize: size)
+                let c = to.segment(offset: toOffset, mul: toMul, row: range.lowerBound, elementSize: targetSize)
                 if run.gemm.half != nil {
                     try run.gemm.halfGEMM(
                         m: range.count, n: toMul, k: fromMul, a: a, b: weight, transposeB: transposed, c: c, beta: beta,
-                        batchCount: path.components)
+                        batchCount: path.components, halfOutput: halfTarget)
                 } else {
                     try run.gemm.gemm(
                         m: range.count, n: toMul, k: fromMul, a: a, b: weight, transposeB: transposed, c: c, beta: beta,
@@ -76,7 +97,14 @@ struct PathGEMMs {
                 }
             }
         }
+        if written !== target, let half = run.gemm.half {
+            try run.kernels.toHalf(written, out: target, count: rows * targetWidth, half: half, stream: run.gemm.stream)
+        }
     }
+
+    /// Whether the forward map writes each output segment by exactly one path, all of them (a 16-bit output can then
+    /// come straight from cuBLAS).
+    var writesEachOutputOnce: Bool { coversOutput && Set(paths.map(\.outputOffset)).count == paths.count }
 
     /// The device weight blocks of a model's flat weight (path blocks `[mulIn, elementCount, mulOut]` in order, each
     /// times its factor).

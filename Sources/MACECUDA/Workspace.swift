@@ -48,6 +48,11 @@ final class Workspace {
     /// 16-bit policies: radial-MLP GEMM inputs `[E, max(NB, max h)]` and linear GEMM inputs `[N, widest row]`.
     let halfEdgeInput: DeviceBuffer?
     let halfScratch: DeviceBuffer?
+    /// Under ``PrecisionPolicy/bf16``: the addresses of the buffers holding 16-bit features (`up`, `messages`, `mid`,
+    /// `preMessage`, `product`, `edgeUpGradient`), and a float32 `[N, widest]` scratch for a linear into one of
+    /// them whose output segments take several paths (nil where every such linear writes each segment once).
+    let halfFeatures: Set<UInt64>
+    let halfFeatureScratch: DeviceBuffer?
     let mid: DeviceBuffer
     let preMessage: DeviceBuffer
     let product: DeviceBuffer
@@ -126,7 +131,9 @@ final class Workspace {
         sh = try run.buffer(e * model.kernels.source.shCount)
         radial = try run.buffer(e * model.kernels.source.besselCount)
         embedding = try run.buffer(n * model.embedding.outputWidth)
-        up = try layers.map { try run.buffer(n * $0.upWidth) }
+        let halfFeatureStorage = model.precision.storesFeaturesInHalf
+        let feature = { (count: Int) in halfFeatureStorage ? try run.halfBuffer(count) : try run.buffer(count) }
+        up = try layers.map { try feature(n * $0.upWidth) }
         if model.edgeChunk == nil {
             preActivations = try layers.map { layer in
                 try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
@@ -166,7 +173,7 @@ final class Workspace {
             edgeWeights = try layers.map { try edgeBuffer(e * $0.weightCount) }
             weightGradient = try edgeBuffer(e * maxWeights)
         }
-        messages = try layers.map { try run.buffer(n * $0.messageWidth) }
+        messages = try layers.map { try feature(n * $0.messageWidth) }
         features = try layers.map { try run.buffer(n * $0.outputWidth) }
         readoutPre = try model.readouts.map { readout in
             try readout.hidden.map { _ in try run.buffer(n * readout.first.outputWidth) }
@@ -184,9 +191,9 @@ final class Workspace {
         } else {
             (halfEdgeInput, halfScratch) = (nil, nil)
         }
-        mid = try run.buffer(n * widest(\.midWidth))
-        preMessage = try run.buffer(n * widest(\.messageWidth))
-        product = try run.buffer(n * widest(\.productWidth))
+        mid = try feature(n * widest(\.midWidth))
+        preMessage = try feature(n * widest(\.messageWidth))
+        product = try feature(n * widest(\.productWidth))
         let readoutWidth = model.readouts.map(\.first.outputWidth).max() ?? 1
         readoutHidden = try run.buffer(n * readoutWidth)
         accumulated = try run.buffer(n)
@@ -206,12 +213,18 @@ final class Workspace {
         readoutGradient = try run.buffer(n * readoutWidth)
         vectorGradients = try doubles(3 * e)
         forces = try doubles(3 * n)
+        let halfLinears = layers.flatMap { [$0.linearUp.gemms, $0.linear.gemms] + ($0.residual ? [] : [$0.skip.gemms]) }
+        halfFeatureScratch = !halfFeatureStorage || halfLinears.allSatisfy(\.writesEachOutputOnce)
+            ? nil : try run.buffer(n * (halfLinears.map(\.outputWidth).max() ?? 1))
         // Last, and only where it leaves a reserve free (float64 at 24000 water atoms: 8.3 GiB of a nearly full
         // H100): otherwise d/dx runs the sender-CSR kernel that gathers d/d(conv output) per edge.
         let edgeTerms = e * widest(\.upWidth)
         let free = try context.memoryInfo().free
         edgeUpGradient = model.edgeChunk == nil && layers.count > 1
-            && free >= edgeTerms * run.elementSize + Self.memoryReserve ? try run.buffer(edgeTerms) : nil
+            && free >= edgeTerms * (halfFeatureStorage ? 2 : run.elementSize) + Self.memoryReserve
+            ? try feature(edgeTerms) : nil
+        let stored = up + messages + [mid, preMessage, product] + [edgeUpGradient].compactMap { $0 }
+        halfFeatures = halfFeatureStorage ? Set(stored.map(\.address)) : []
     }
 
     /// Device memory left free after the per-edge d/dx terms are allocated (CUDA-graph capture, cuBLAS, other work).

@@ -46,11 +46,12 @@ import TestSupport
 
     @Test func unknownPrecisionIsAUsageErrorListingTheNames() throws {
         let run = try InfoCommandEndToEndTests.swiftmace([
-            "bench", "--model", "m.safetensors", "--system", "s.xyz", "--precision", "bf16",
+            "bench", "--model", "m.safetensors", "--system", "s.xyz", "--precision", "bfloat16",
         ])
         #expect(run.status == 64)
         #expect(run.standardError.contains(
-            "--precision: unknown precision 'bf16'; expected one of float64, float32, tf32, bf16-linear, fp16-linear"))
+            "--precision: unknown precision 'bfloat16'; expected one of float64, float32, tf32, bf16-linear, "
+                + "fp16-linear, bf16"))
     }
 
     @Test func theCPURunsOnlyFloat64AndFloat32() throws {

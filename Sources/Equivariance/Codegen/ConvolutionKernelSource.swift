@@ -35,6 +35,13 @@
 ///
 /// The per-edge weights (`weight`, and `dweight` of the backward) are in the storage type `W`: float32 kernels also
 /// come with them in bfloat16 or float16 (entry points `…_f32_bf16`, `…_f32_f16`; arithmetic still float32).
+///
+/// The 16-bit feature variants (``halfCode``, a module of its own, entry points `…_f32_bf16` and `…_f32_f16` only)
+/// also keep the node features in `W`: ``halfForward`` reads `weight` and the gathered `x1` in `W` and writes `mid`
+/// in `W` (the receiver's sum in float32 registers, rounded once on store); ``halfBackward`` and
+/// ``halfBackwardWithEdgeDx1`` read `weight`, `x1` in `W` and write `dweight` and the per-edge `dx1` terms in `W`
+/// (`dmid`, `x2`, `dx2` stay float32); ``halfSenderSum`` sums those `W` terms per sender in float32.
+/// ``senderBackward``'s `…_f32_<storage>` entry point already fits them (it reads no `x1`).
 public struct ConvolutionKernelSource: Sendable {
     public let forward: GeneratedKernel
     public let backward: GeneratedKernel
@@ -45,6 +52,10 @@ public struct ConvolutionKernelSource: Sendable {
     public let dualWeightBackward: GeneratedKernel
     public let dualSenderBackward: GeneratedKernel
     public let dualEdgeDx1: GeneratedKernel
+    public let halfForward: GeneratedKernel
+    public let halfBackward: GeneratedKernel
+    public let halfBackwardWithEdgeDx1: GeneratedKernel
+    public let halfSenderSum: GeneratedKernel
     /// The polynomials the kernels evaluate (for FLOP counts and the reference executor).
     public let forwardPolynomial: EquivariantPolynomial
     public let backwardPolynomial: EquivariantPolynomial
@@ -57,8 +68,11 @@ public struct ConvolutionKernelSource: Sendable {
     public let dualWeightBackwardPolynomial: EquivariantPolynomial
     /// `dualPolynomial.backward(withRespectTo: [1, 4])`: `[…dual inputs, dmid, ddmid] → [dx1, ddx1]`.
     public let dualSenderBackwardPolynomial: EquivariantPolynomial
-    /// The module: prelude and every kernel above.
+    /// The module: prelude and every kernel above but the 16-bit feature variants.
     public let code: String
+    /// The module of the 16-bit feature variants (prelude, ``halfForward``, ``halfBackward``,
+    /// ``halfBackwardWithEdgeDx1``, ``halfSenderSum``).
+    public let halfCode: String
 
     /// - Parameter prefix: the kernels' base names start with it (e.g. "conv2" → "conv2_forward").
     /// - Throws: `EquivarianceError.unsupported` when the conv is not uniform 1d (an `irreps2` entry of
@@ -110,5 +124,22 @@ public struct ConvolutionKernelSource: Sendable {
             forward, backward, senderBackward, backwardWithEdgeDx1, senderSum, dualForward, dualWeightBackward,
             dualSenderBackward, dualEdgeDx1,
         ])
+        halfForward = try GraphKernelGenerator(
+            forwardPolynomial, name: prefix + "_half_forward", inputRoles: [.edge, .gathered, .edge],
+            outputRoles: [.row], storedInputs: [0, 1], storedOutputs: [0], halfOnly: true
+        ).generate()
+        halfBackward = try GraphKernelGenerator(
+            backwardPolynomial, name: prefix + "_half_backward", inputRoles: [.edge, .gathered, .edge, .row],
+            outputRoles: [.edge, .edge], storedInputs: [0, 1], storedOutputs: [0], halfOnly: true
+        ).generate()
+        halfBackwardWithEdgeDx1 = try GraphKernelGenerator(
+            fullBackwardPolynomial, name: prefix + "_half_backward_dx1", inputRoles: [.edge, .gathered, .edge, .row],
+            outputRoles: [.edge, .edge, .edge], storedInputs: [0, 1], storedOutputs: [0, 1], halfOnly: true
+        ).generate()
+        halfSenderSum = try EdgeRowSumGenerator(
+            name: prefix + "_half_sender_sum", channels: full.channels, size: forwardPolynomial.inputs[1].size,
+            storedInput: true
+        ).generate()
+        halfCode = GeneratedModule.source([halfForward, halfBackward, halfBackwardWithEdgeDx1, halfSenderSum])
     }
 }

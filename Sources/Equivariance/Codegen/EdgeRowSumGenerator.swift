@@ -5,14 +5,17 @@
 
 /// Generates `<name>_f32` / `<name>_f64` with the graph kernels' parameters `(int rows, const int* row_offsets,
 /// const int* edge_ids, const int* gather_rows, const T* in0, T* out0)` (`gather_rows` unused), rows of `size`
-/// values in the ir_mul layout, `size / channels` components of stride `channels`; thread x = channel.
+/// values in the ir_mul layout, `size / channels` components of stride `channels`; thread x = channel. With
+/// `storedInput`, `in0` is in a 16-bit ``HalfStorage`` (widened on load, sums in float32) and only the float32
+/// entry points for those exist (`<name>_f32_bf16`, `<name>_f32_f16`).
 public struct EdgeRowSumGenerator {
     let name: String
     let channels: Int
     let size: Int
+    let storedInput: Bool
 
     /// - Throws: `EquivarianceError.unsupported` unless `size` is a positive multiple of `channels`.
-    public init(name: String, channels: Int, size: Int) throws {
+    public init(name: String, channels: Int, size: Int, storedInput: Bool = false) throws {
         guard channels > 0, size > 0, size % channels == 0 else {
             throw EquivarianceError.unsupported(
                 "row sum '\(name)': \(size) values per row over \(channels) channels; expected a positive multiple")
@@ -20,6 +23,7 @@ public struct EdgeRowSumGenerator {
         self.name = name
         self.channels = channels
         self.size = size
+        self.storedInput = storedInput
     }
 
     /// The generated kernel.
@@ -28,7 +32,7 @@ public struct EdgeRowSumGenerator {
         let rowsPerBlock = max(1, 256 / threads)
         let parameters: [(type: String, name: String)] = [
             ("int", "rows"), ("const int* __restrict__", "row_offsets"), ("const int* __restrict__", "edge_ids"),
-            ("const int* __restrict__", "gather_rows"), ("const T* __restrict__", "in0"), ("T* __restrict__", "out0"),
+            ("const int* __restrict__", "gather_rows"), ("const \(storedInput ? "W" : "T")* __restrict__", "in0"), ("T* __restrict__", "out0"),
         ]
         let components = size / channels
         var lines = ["constexpr int C = \(channels);", "const int u = threadIdx.x;"]
@@ -39,8 +43,10 @@ public struct EdgeRowSumGenerator {
         lines.append("const int begin = row_offsets[row];")
         lines.append("const int end = row_offsets[row + 1];")
         lines += (0..<components).map { "T s\($0) = T(0);" }
-        let loads = ["const T* __restrict__ q = in0 + (size_t)edge_ids[p] * \(size) + uc;"]
-            + (0..<components).map { "const T v\($0) = q[\($0) * C];" }
+        let loads = ["const \(storedInput ? "W" : "T")* __restrict__ q = in0 + (size_t)edge_ids[p] * \(size) + uc;"]
+            + (0..<components).map {
+                "const T v\($0) = " + (storedInput ? "T(swiftmace_widen(q[\($0) * C]));" : "q[\($0) * C];")
+            }
         lines += GraphKernelGenerator.pairedLoop(
             index: "p", from: "begin", to: "end", loads: loads, work: (0..<components).map { "s\($0) += v\($0);" },
             locals: ["q"] + (0..<components).map { "v\($0)" })
@@ -50,9 +56,12 @@ public struct EdgeRowSumGenerator {
         lines.append("}")
         let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
         var code = "// \(name): per-edge rows of \(size) values summed into CSR rows\n"
-        code += "template <typename T>\n__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
+        code += "template <typename T\(storedInput ? ", typename W" : "")>\n"
+        code += "__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
         code += lines.map { "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
-        code += GeneratedModule.entryPoints(name: name, parameters: parameters, maxThreads: threads * rowsPerBlock)
+        code += GeneratedModule.entryPoints(
+            name: name, parameters: parameters, maxThreads: threads * rowsPerBlock, storage: storedInput,
+            halfOnly: storedInput)
         return GeneratedKernel(
             name: name, code: code, channelThreads: threads, rowsPerBlock: rowsPerBlock,
             parameters: parameters.map { "\($0.type) \($0.name)" })

@@ -5,7 +5,7 @@
 /// A CUDA kernel generated from a polynomial description: the C++ text defining a templated body and one
 /// `extern "C"` entry point per ``KernelScalar`` (`<name>_f32`, `<name>_f64`); a kernel with operands in a storage
 /// type `W` also has float32 entry points with those operands in each ``HalfStorage`` (`<name>_f32_bf16`,
-/// `<name>_f32_f16`).
+/// `<name>_f32_f16`); a kernel generated for 16-bit storage alone has only those.
 public struct GeneratedKernel: Sendable, Hashable {
     /// The base name of the entry points.
     public let name: String
@@ -70,11 +70,13 @@ public enum GeneratedModule {
 
     /// The `extern "C"` entry points of a kernel whose templated body is `<name>_body<T>(parameters)`, or with
     /// `storage`, `<name>_body<T, W>` (parameter types naming `W`): W = T per scalar, and float32 with W each
-    /// ``HalfStorage``.
+    /// ``HalfStorage``; with `halfOnly` (and `storage`) only the latter.
     static func entryPoints(
-        name: String, parameters: [(type: String, name: String)], maxThreads: Int, storage: Bool = false
+        name: String, parameters: [(type: String, name: String)], maxThreads: Int, storage: Bool = false,
+        halfOnly: Bool = false
     ) -> String {
-        var instances = KernelScalar.allCases.map { (suffix: $0.suffix, t: $0.cudaType, w: $0.cudaType) }
+        var instances = halfOnly
+            ? [] : KernelScalar.allCases.map { (suffix: $0.suffix, t: $0.cudaType, w: $0.cudaType) }
         if storage {
             instances += HalfStorage.allCases.map { ("f32_" + $0.suffix, KernelScalar.float32.cudaType, $0.cudaType) }
         }

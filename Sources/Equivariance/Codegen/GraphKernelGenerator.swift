@@ -20,8 +20,8 @@ public enum GraphOperandRole: String, Sendable, Hashable {
 /// The kernel: `<name>_f32` / `<name>_f64` with parameters `(int rows, const int* row_offsets, const int*
 /// edge_ids, const int* gather_rows, inputs…, outputs…)`; operands named in `storedInputs` / `storedOutputs` are in
 /// a storage type `W` (widened on load, rounded on store), which is T in those entry points and a ``HalfStorage``
-/// in the extra float32 ones (`<name>_f32_bf16`, `<name>_f32_f16`); block `(channelThreads, rowsPerBlock)`, one row per
-/// y-thread. Operand buffers are `[rows of their role, operand.size]` in the ir_mul layout (``IrMulLayout``).
+/// in the extra float32 ones (`<name>_f32_bf16`, `<name>_f32_f16`; with `halfOnly` only those); block
+/// `(channelThreads, rowsPerBlock)`, one row per y-thread. Operand buffers are `[rows of their role, operand.size]` in the ir_mul layout (``IrMulLayout``).
 /// Per edge, every operand value a term needs is loaded once; each path's coefficients are grouped by output
 /// component and first factor, `acc += f0 · (Σ c · f1 ⋯)`. Edge outputs with a channel are written per edge;
 /// edge outputs without one are summed over channels (warp shuffles, then per-warp partials in shared memory
@@ -41,15 +41,19 @@ public struct GraphKernelGenerator {
     /// Operands stored in the storage type `W` (per-channel ones only).
     let storedInputs: Set<Int>
     let storedOutputs: Set<Int>
+    /// Whether only the 16-bit storage entry points are emitted (a variant of another kernel whose scalar entry
+    /// points would repeat that kernel's).
+    let halfOnly: Bool
 
     /// Checks that `polynomial` fits the kernel form.
     /// - Throws: `EquivarianceError.unsupported` naming the term or operand that does not fit: a term that is not
     ///   uniform 1d or has no channel at all, differing channel extents, an operand read with and without a
     ///   channel, a gathered output, a row output without a channel, role lists of the wrong length, a stored
-    ///   operand without a channel.
+    ///   operand without a channel, `halfOnly` without stored operands.
     public init(
         _ polynomial: EquivariantPolynomial, name: String, inputRoles: [GraphOperandRole],
-        outputRoles: [GraphOperandRole], storedInputs: Set<Int> = [], storedOutputs: Set<Int> = []
+        outputRoles: [GraphOperandRole], storedInputs: Set<Int> = [], storedOutputs: Set<Int> = [],
+        halfOnly: Bool = false
     ) throws {
         let label = "graph kernel '\(name)' of '\(polynomial.name)'"
         guard inputRoles.count == polynomial.inputs.count, outputRoles.count == polynomial.outputs.count else {
@@ -108,8 +112,12 @@ public struct GraphKernelGenerator {
             throw EquivarianceError.unsupported(
                 "\(label): stored output '\(polynomial.outputs[k].name)' has no channel mode; expected one")
         }
+        if halfOnly && storedInputs.isEmpty && storedOutputs.isEmpty {
+            throw EquivarianceError.unsupported("\(label): 16-bit entry points only, but no operand is stored in 16 bits")
+        }
         self.storedInputs = storedInputs
         self.storedOutputs = storedOutputs
+        self.halfOnly = halfOnly
         self.polynomial = polynomial
         self.name = name
         self.inputRoles = inputRoles
@@ -145,7 +153,8 @@ public struct GraphKernelGenerator {
         code += "__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
         code += body.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
         code += GeneratedModule.entryPoints(
-            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock, storage: stores)
+            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock, storage: stores,
+            halfOnly: halfOnly)
         return GeneratedKernel(
             name: name, code: code, channelThreads: channelThreads, rowsPerBlock: rowsPerBlock,
             parameters: parameters.map { "\($0.type) \($0.name)" })

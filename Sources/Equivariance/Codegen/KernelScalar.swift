@@ -24,6 +24,27 @@ public enum HalfStorage: String, Sendable, Hashable, CaseIterable {
     public var cudaType: String { self == .bfloat16 ? "swiftmace_bf16" : "swiftmace_fp16" }
     /// The suffix added to a float32 entry point's name for this storage.
     public var suffix: String { self == .bfloat16 ? "bf16" : "f16" }
+
+    /// The 16-bit pattern of `value` rounded to nearest even (NaN stays NaN), as the kernels' `swiftmace_store`.
+    public func bits(_ value: Double) -> UInt16 {
+        let single = Float(value)
+        switch self {
+        case .float16:
+            return Float16(single).bitPattern
+        case .bfloat16:
+            let u = single.bitPattern
+            if single.isNaN { return 0x7FC0 }
+            return UInt16(truncatingIfNeeded: (u &+ 0x7FFF &+ ((u >> 16) & 1)) >> 16)
+        }
+    }
+
+    /// The value a 16-bit pattern stands for.
+    public func value(_ bits: UInt16) -> Double {
+        switch self {
+        case .float16: Double(Float(Float16(bitPattern: bits)))
+        case .bfloat16: Double(Float(bitPattern: UInt32(bits) << 16))
+        }
+    }
 }
 
 /// Literals for generated CUDA C++.

@@ -20,6 +20,10 @@
 ///   `j` of ``MonomialContraction/weightColumns`` (`gradient` `[nodes, weightColumns.count, C]`); B is linear in
 ///   the weights, so it reads no coefficients, and summing its rows over the nodes of each element gives the
 ///   weights' gradient.
+///
+/// The 16-bit feature variants (``halfCode``, a module of its own, float32 arithmetic, entry points `…_f32_bf16`
+/// and `…_f32_f16` only): ``halfForward`` reads `x` and writes `out` in the 16-bit type (each output rounded once
+/// from its float32 sum); ``halfBackward`` reads `x` in it, `dout` and `dx` float32.
 public struct SymmetricContractionKernelSource: Sendable {
     public let plan: MonomialContraction
     public let forward: GeneratedKernel
@@ -27,8 +31,12 @@ public struct SymmetricContractionKernelSource: Sendable {
     public let dualForward: GeneratedKernel
     public let dualBackward: GeneratedKernel
     public let dualWeightGradient: GeneratedKernel
-    /// The module: prelude, the dual-number type and all kernels.
+    public let halfForward: GeneratedKernel
+    public let halfBackward: GeneratedKernel
+    /// The module: prelude, the dual-number type and all kernels but the 16-bit feature variants.
     public let code: String
+    /// The module of ``halfForward`` and ``halfBackward``.
+    public let halfCode: String
 
     /// - Throws: `EquivarianceError.unsupported` when the polynomial is not in the form ``MonomialContraction``
     ///   takes.
@@ -43,6 +51,9 @@ public struct SymmetricContractionKernelSource: Sendable {
         dualWeightGradient = writer.kernel(name: prefix + "_dual_weight_gradient", .dualWeightGradient)
         code = GeneratedModule.source([forward, backward]) + "\n" + Self.dualNumbers + "\n"
             + [dualForward, dualBackward, dualWeightGradient].map(\.code).joined(separator: "\n")
+        halfForward = writer.kernel(name: prefix + "_half_forward", .forward, stored: true)
+        halfBackward = writer.kernel(name: prefix + "_half_backward", .backward, stored: true)
+        halfCode = GeneratedModule.source([halfForward, halfBackward])
     }
 
     /// `a + εb` with ε² = 0: the dual kernels run the primal kernels' statements on these.
@@ -161,13 +172,21 @@ private struct MonomialCodeWriter {
         return lines + children[m].flatMap { weightLines($0, columns: columns) }
     }
 
-    /// Writes `values` (one per component, nil: zero) to `pointer + node · components · C + u`.
-    private func store(_ pointer: String, _ values: [String?]) -> [String] {
-        ["  { T* __restrict__ o = \(pointer) + (size_t)node * \(values.count * plan.channels) + u;"]
-            + values.enumerated().map { "    o[\($0.offset) * C] = \($0.element ?? "T(0)");" } + ["  }"]
+    /// Writes `values` (one per component, nil: zero) to `pointer + node · components · C + u`, rounded to the
+    /// storage type `W` when `stored`.
+    private func store(_ pointer: String, _ values: [String?], stored: Bool = false) -> [String] {
+        guard stored else {
+            return ["  { T* __restrict__ o = \(pointer) + (size_t)node * \(values.count * plan.channels) + u;"]
+                + values.enumerated().map { "    o[\($0.offset) * C] = \($0.element ?? "T(0)");" } + ["  }"]
+        }
+        return ["  { W* __restrict__ o = \(pointer) + (size_t)node * \(values.count * plan.channels) + u;"]
+            + values.enumerated().map { "    swiftmace_store(o + \($0.offset) * C, \($0.element ?? "T(0)"));" }
+            + ["  }"]
     }
 
-    func kernel(name: String, _ kind: Kind) -> GeneratedKernel {
+    /// The kernel of `kind`; with `stored` (forward and backward only) `x` and the forward's `out` are in a storage
+    /// type `W` and only the 16-bit entry points are emitted.
+    func kernel(name: String, _ kind: Kind, stored: Bool = false) -> GeneratedKernel {
         let rowsPerBlock = max(1, 256 / channelThreads)
         let inputSize = plan.inputComponents * plan.channels
         let outputSize = plan.outputComponents * plan.channels
@@ -178,10 +197,10 @@ private struct MonomialCodeWriter {
         if kind != .dualWeightGradient {
             parameters += [("const int* __restrict__", "elements"), (input, "coefficients")]
         }
-        parameters.append((input, "x"))
+        parameters.append((stored ? "const W* __restrict__" : input, "x"))
         if kind.isDual { parameters.append((input, "xTangent")) }
         switch kind {
-        case .forward: parameters.append((output, "out"))
+        case .forward: parameters.append((stored ? "W* __restrict__" : output, "out"))
         case .backward: parameters += [(input, "dout"), (output, "dx")]
         case .dualForward: parameters += [(output, "out"), (output, "outTangent")]
         case .dualBackward:
@@ -202,10 +221,12 @@ private struct MonomialCodeWriter {
                 "const T* __restrict__ cf = coefficients + (size_t)elements[node] * "
                     + "\(plan.slots.count * plan.channels) + uc;")
         }
-        lines.append("const T* __restrict__ xn = x + (size_t)node * \(inputSize) + uc;")
+        lines.append("const \(stored ? "W" : "T")* __restrict__ xn = x + (size_t)node * \(inputSize) + uc;")
         if kind.isDual {
             lines.append("const T* __restrict__ tn = xTangent + (size_t)node * \(inputSize) + uc;")
             lines += used.map { "const D x\($0) = D(xn[\($0) * C], tn[\($0) * C]);" }
+        } else if stored {
+            lines += used.map { "const T x\($0) = T(swiftmace_widen(xn[\($0) * C]));" }
         } else {
             lines += used.map { "const T x\($0) = xn[\($0) * C];" }
         }
@@ -229,7 +250,7 @@ private struct MonomialCodeWriter {
             lines += roots.flatMap { forwardLines($0, v) }
             lines.append("if (active) {")
             if kind == .forward {
-                lines += store("out", components(plan.outputComponents, outputs) { "b\($0)" })
+                lines += store("out", components(plan.outputComponents, outputs) { "b\($0)" }, stored: stored)
             } else {
                 lines += store("out", components(plan.outputComponents, outputs) { "b\($0).v" })
                 lines += store("outTangent", components(plan.outputComponents, outputs) { "b\($0).e" })
@@ -259,9 +280,12 @@ private struct MonomialCodeWriter {
         var code = "// \(name): \(plan.monomials.count) monomials, \(plan.slots.count) coefficient slots per "
             + "element, \(plan.channels) channels"
             + (kind == .dualWeightGradient ? ", \(plan.weightColumns.count) weight columns\n" : "\n")
-        code += "template <typename T>\n__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
+        code += "template <typename T\(stored ? ", typename W" : "")>\n"
+        code += "__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
         code += lines.map { "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
-        code += GeneratedModule.entryPoints(name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock)
+        code += GeneratedModule.entryPoints(
+            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock, storage: stored,
+            halfOnly: stored)
         return GeneratedKernel(
             name: name, code: code, channelThreads: channelThreads, rowsPerBlock: rowsPerBlock,
             parameters: parameters.map { "\($0.type) \($0.name)" })

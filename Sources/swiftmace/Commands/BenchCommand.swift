@@ -27,7 +27,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "cuda or cpu (cpu prints end-to-end figures only).")
     var device: String = "cuda"
 
-    @Option(help: ArgumentHelp("Precision policy: float64, float32 (default), tf32, bf16-linear or fp16-linear "
+    @Option(help: ArgumentHelp("Precision policy: float64, float32 (default), tf32, bf16-linear, fp16-linear or bf16 "
         + "(cpu: float64 or float32)."))
     var precision: String?
 

@@ -29,8 +29,8 @@ struct EvalCommand: ParsableCommand {
         "float64 (default) or float32 (the policy of that name; --precision supersedes it)."))
     var dtype: String?
 
-    @Option(help: ArgumentHelp("Precision policy: float64, float32, tf32, bf16-linear or fp16-linear (the last three "
-        + "with --device cuda only)."))
+    @Option(help: ArgumentHelp("Precision policy: float64, float32, tf32, bf16-linear, fp16-linear or bf16 (the last "
+        + "four with --device cuda only)."))
     var precision: String?
 
     @Option(name: [.customLong("batch_size"), .customLong("batch-size")], help: "Configurations per batch.")

@@ -109,4 +109,37 @@ import Testing
         #expect(source.dualEdgeDx1.code.contains("row6 = in6 + (size_t)row"))
         #expect(source.code.contains("void __launch_bounds__(256) conv_dual_sender_backward_f64("))
     }
+
+    @Test func halfFeatureVariantsStoreFeaturesInSixteenBits() throws {
+        let source = try Self.convolution()
+        // A module of their own (the snapshot's module is unchanged), 16-bit entry points only.
+        for kernel in [source.halfForward, source.halfBackward, source.halfBackwardWithEdgeDx1, source.halfSenderSum] {
+            #expect(!source.code.contains(kernel.name + "_"))
+            #expect(kernel.code.contains(kernel.name + "_f32_bf16(") && kernel.code.contains(kernel.name + "_f32_f16("))
+            #expect(!kernel.code.contains(kernel.name + "_f32(") && !kernel.code.contains(kernel.name + "_f64("))
+        }
+        // Forward: weight and gathered x1 in W, mid summed in T registers and rounded once on store.
+        #expect(source.halfForward.parameters[4] == "const W* __restrict__ in0")
+        #expect(source.halfForward.parameters[5] == "const W* __restrict__ in1")
+        #expect(source.halfForward.parameters[7] == "W* __restrict__ out0")
+        #expect(source.halfForward.code.contains("T(swiftmace_widen(q1["))
+        #expect(source.halfForward.code.contains("swiftmace_store(o0 + 0 * C, r0_0);"))
+        // Backward with per-edge dx1: dweight and dx1 in W, dmid and dsh in T.
+        #expect(source.halfBackwardWithEdgeDx1.parameters[7] == "const T* __restrict__ in3")
+        #expect(source.halfBackwardWithEdgeDx1.parameters[9] == "W* __restrict__ out1")
+        #expect(source.halfBackwardWithEdgeDx1.parameters[10] == "T* __restrict__ out2")
+        #expect(source.halfSenderSum.code.contains("const T v3 = T(swiftmace_widen(q[3 * C]));"))
+        #expect(source.halfCode.hasPrefix(GeneratedModule.prelude))
+        // The contraction: x and B(x) in W, dout and dx in T.
+        let contraction = try Self.contraction()
+        #expect(contraction.halfForward.parameters == [
+            "int nodes", "const int* __restrict__ elements", "const T* __restrict__ coefficients",
+            "const W* __restrict__ x", "W* __restrict__ out",
+        ])
+        #expect(contraction.halfBackward.parameters[3] == "const W* __restrict__ x")
+        #expect(contraction.halfBackward.parameters[5] == "T* __restrict__ dx")
+        #expect(contraction.halfForward.code.contains("swiftmace_store(o + 0 * C, b0);"))
+        #expect(contraction.halfCode.contains("contraction_half_backward_f32_bf16("))
+        #expect(!contraction.code.contains("contraction_half_"))
+    }
 }
