@@ -12,7 +12,9 @@ import Equivariance
 /// `C · (monomials + 2 · slots)` per node forward and twice that backward. Bytes: every stage reads each of its
 /// inputs once and writes each output once (the floor of this decomposition, which materialises the radial MLP
 /// output `[E, weight_numel]`; gathers count once per row, not per edge). With the fused radial MLP its hidden
-/// layers move what the two fused kernels read and write.
+/// layers move what the two fused kernels read and write. Sizes are the policy's: the per-edge conv weights, their
+/// gradient and the last radial layer's input in 16 bits under the 16-bit policies, and the node features between
+/// the equivariant kernels too under `bf16`; linears are counted at the model's scalar size.
 public struct StepCost: Sendable {
     public var flops: Double = 0
     public var bytes: Double = 0
@@ -28,6 +30,7 @@ extension CUDAMACEModel {
     public func stepCost(nodes: Int, edges: Int) -> StepCost {
         let (n, e) = (Double(nodes), Double(edges))
         let s = Double(scalar.byteSize)
+        let edgeSize = runner.half == nil ? s : 2, featureSize = precision.storesFeaturesInHalf ? 2 : s
         let shCount = Double(kernels.source.shCount), bessel = Double(kernels.source.besselCount)
         var cost = StepCost()
         // Edge embedding forward + backward, forces.
@@ -51,22 +54,22 @@ extension CUDAMACEModel {
                 // and d/d(last input), and updates the radial gradient. The last layer's GEMM forward and backward.
                 let (h, depth, inputs) = (Double(shape.width), Double(shape.depth), Double(shape.inputs))
                 cost.bytes += e * (inputs + (depth + 1) * h) * s + e * ((depth + 1) * h + 2 * inputs) * s
-                cost.bytes += 2 * e * (Double(last.inputs) + Double(last.outputs)) * s
+                cost.bytes += 2 * e * (Double(last.inputs) + Double(last.outputs)) * edgeSize
             }
             cost.flops += Double(layer.conv.source.forwardPolynomial.flopCount(batch: edges))
             cost.flops += Double(layer.conv.source.backwardPolynomial.flopCount(batch: edges))
-            cost.bytes += e * (numel + shCount + 8 / s) * s + n * (up + mid) * s
-            cost.bytes += e * (2 * numel + 2 * shCount) * s + n * (up + mid) * s
+            cost.bytes += e * (numel * edgeSize + shCount * s + 8) + n * (up + mid) * featureSize
+            cost.bytes += e * (2 * numel * edgeSize + 2 * shCount * s) + n * (up + mid) * featureSize
             if t > 0 {
                 cost.flops += Double(layer.conv.source.senderBackwardPolynomial.flopCount(batch: edges))
-                cost.bytes += e * (numel + shCount) * s + n * (up + mid) * s
+                cost.bytes += e * (numel * edgeSize + shCount * s) + n * (up + mid) * featureSize
             }
             for gemms in [layer.linearUp.gemms, layer.linear.gemms, layer.productLinear.gemms, layer.skip.gemms] {
                 linear(gemms, rows: n)
             }
             let plan = layer.contraction.source.plan
             cost.flops += 3 * n * Double(plan.channels * (plan.monomials.count + 2 * plan.slots.count))
-            cost.bytes += n * Double(2 * layer.messageWidth + 2 * layer.productWidth) * s
+            cost.bytes += n * Double(2 * layer.messageWidth + 2 * layer.productWidth) * featureSize
         }
         for readout in readouts {
             linear(readout.first.gemms, rows: n)
