@@ -59,59 +59,18 @@ public final class CuBLAS: @unchecked Sendable {
                         + "\(buffer.byteCount)")
             }
         }
-        // cuBLAS is column-major: a row-major [r, c] matrix is its column-major transpose with leading dimension c.
-        // So compute Cᵀ = op(B)ᵀ · op(A)ᵀ: B first, A second, m and n swapped, transpose flags unchanged.
-        let operationB: Int32 = transposeB ? 1 : 0
-        let operationA: Int32 = transposeA ? 1 : 0
-        let ldb = Int32(transposeB ? k : n)
-        let lda = Int32(transposeA ? m : k)
-        let ldc = Int32(n)
-        var alpha64 = alpha
-        var beta64 = beta
-        var alpha32 = Float(alpha)
-        var beta32 = Float(beta)
-        lock.lock()
-        defer { lock.unlock() }
-        try context.makeCurrent()
-        try api.check(api.cublasSetStream(handle, stream.handle), "cublasSetStream_v2")
-        try withUnsafeBytes(of: &alpha64) { alphaDouble in
-            try withUnsafeBytes(of: &beta64) { betaDouble in
-                try withUnsafeBytes(of: &alpha32) { alphaFloat in
-                    try withUnsafeBytes(of: &beta32) { betaFloat in
-                        let double = computeType.usesDoubleScalars
-                        guard let alphaPointer = (double ? alphaDouble : alphaFloat).baseAddress,
-                            let betaPointer = (double ? betaDouble : betaFloat).baseAddress
-                        else { return }
-                        let aPointer = UnsafeRawPointer(bitPattern: UInt(a.address))
-                        let bPointer = UnsafeRawPointer(bitPattern: UInt(b.address))
-                        let cPointer = UnsafeMutableRawPointer(bitPattern: UInt(c.address))
-                        if batchCount == 1 {
-                            try api.check(
-                                api.cublasGemmEx(
-                                    handle, operationB, operationA, Int32(n), Int32(m), Int32(k), alphaPointer,
-                                    bPointer, dataType.cudaValue, ldb, aPointer, dataType.cudaValue, lda, betaPointer,
-                                    cPointer, outputType.cudaValue, ldc, computeType.cublasValue,
-                                    CuBLASAPI.gemmDefaultAlgorithm),
-                                "cublasGemmEx(\(dataType), \(computeType), m \(m), n \(n), k \(k))")
-                        } else {
-                            try api.check(
-                                api.cublasGemmStridedBatchedEx(
-                                    handle, operationB, operationA, Int32(n), Int32(m), Int32(k), alphaPointer,
-                                    bPointer, dataType.cudaValue, ldb, Int64(k * n), aPointer, dataType.cudaValue,
-                                    lda, Int64(m * k), betaPointer, cPointer, outputType.cudaValue, ldc,
-                                    Int64(m * n), Int32(batchCount), computeType.cublasValue,
-                                    CuBLASAPI.gemmDefaultAlgorithm),
-                                "cublasGemmStridedBatchedEx(\(dataType), \(computeType), m \(m), n \(n), k \(k), "
-                                    + "batch \(batchCount))")
-                        }
-                    }
-                }
-            }
-        }
+        try stridedGEMM(
+            m: m, n: n, k: k, a: GEMMOperand(address: a.address, leadingDimension: transposeA ? m : k, batchStride: m * k),
+            transposeA: transposeA,
+            b: GEMMOperand(address: b.address, leadingDimension: transposeB ? k : n, batchStride: k * n),
+            transposeB: transposeB, c: GEMMOperand(address: c.address, leadingDimension: n, batchStride: m * n),
+            dataType: dataType, outputType: outputType, computeType: computeType, alpha: alpha, beta: beta,
+            batchCount: batchCount, stream: stream)
     }
 
-    /// The column-major call behind ``gemm(m:n:k:a:transposeA:b:transposeB:c:dataType:outputType:computeType:alpha:beta:batchCount:stream:)``
-    /// (operands already checked): Cᵀ = op(B)ᵀ · op(A)ᵀ, as in the buffer form.
+    /// The call behind both `gemm` forms (operands already checked). cuBLAS is column-major: a row-major `[r, c]`
+    /// matrix is its column-major transpose with leading dimension c, so this computes Cᵀ = op(B)ᵀ · op(A)ᵀ: B first,
+    /// A second, m and n swapped, transpose flags unchanged.
     func stridedGEMM(
         m: Int, n: Int, k: Int, a: GEMMOperand, transposeA: Bool, b: GEMMOperand, transposeB: Bool, c: GEMMOperand,
         dataType: GEMMDataType, outputType: GEMMDataType, computeType: GEMMComputeType, alpha: Double, beta: Double,
