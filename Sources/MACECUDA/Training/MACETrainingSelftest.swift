@@ -81,16 +81,12 @@ public enum MACETrainingSelftest {
     static func cpuGradient(_ model: MACEModel, _ graph: AtomicGraph, _ c: [Double], _ v: [SIMD3<Double>]) throws
         -> [[Double]]
     {
-        var tracked = model
-        tracked.parameterValues = model.parameterValues.map { $0.detached().requiringGrad() }
-        let parameters = tracked.parameterValues
+        let (tracked, leaves) = model.trackingParameters()
         return try withGradient {
             let predictions = try tracked.predict(graph, computeForces: true, createGraph: true)
             guard let forces = predictions.forces else { return [] }
-            let energyWeights = try Tensor(c, shape: [graph.numGraphs])
-            let forceWeights = try Tensor(v.flatMap { [$0.x, $0.y, $0.z] }, shape: [graph.numNodes, 3])
-            let objective = (predictions.energies * energyWeights).sum() + (forces * forceWeights).sum()
-            return try grad(of: objective, withRespectTo: parameters, allowUnused: true).map { $0.toArray() }
+            return try MACEModel.functionalGradient(
+                energies: predictions.energies, forces: forces, leaves: leaves, energyCotangents: c, forceCotangents: v)
         }
     }
 

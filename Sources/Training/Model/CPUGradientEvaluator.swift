@@ -42,18 +42,15 @@ public final class CPUGradientEvaluator: ExternalGradientEvaluator {
                 "CPUGradientEvaluator.parameterGradients: \(energyCotangents.count) energy and \(forceCotangents.count) "
                     + "force cotangents for \(graph.numGraphs) graphs and \(graph.numNodes) atoms")
         }
-        let c = try Tensor(energyCotangents, shape: [graph.numGraphs], dtype: model.dtype)
-        let v = try Tensor(forceCotangents.flatMap { [$0.x, $0.y, $0.z] }, shape: [graph.numNodes, 3], dtype: model.dtype)
-        let gradients = try grad(of: [pass.energies, pass.forces], withRespectTo: leaves, seeds: [c, v], allowUnused: true)
-        return gradients.map { $0.toArray() }
+        return try MACEModel.functionalGradient(
+            energies: pass.energies, forces: pass.forces, leaves: leaves, energyCotangents: energyCotangents,
+            forceCotangents: forceCotangents)
     }
 
     public func setParameters(_ model: MACEModel) throws { setTrackedParameters(model) }
 
     private func setTrackedParameters(_ source: MACEModel) {
-        leaves = source.parameterValues.map { $0.detached().requiringGrad() }
-        model = source
-        model.parameterValues = leaves
+        (model, leaves) = source.trackingParameters()
         pass = nil
     }
 }
