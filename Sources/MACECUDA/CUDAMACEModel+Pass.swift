@@ -125,7 +125,7 @@ extension CUDAMACEModel {
                     scale: mlp.activationScale, stream: stream)
                 x = splitInput
             } else {
-                let out = last ? w.edgeWeights[t] : w.mlpActivation
+                guard let out = last ? w.edgeWeights[t] : w.mlpActivation else { break }
                 try kernels.activation(
                     activation, z: z, x: out, count: e * mlp.outputs, scale: mlp.activationScale, stream: stream)
                 x = out
@@ -211,11 +211,10 @@ extension CUDAMACEModel {
                 }
                 try kernels.add(w.shGradient, w.layerSHGradient, count: w.edges * kernels.source.shCount, stream: stream)
             }
-            if t > 0 {
+            // With edge chunks d/dx was summed chunk by chunk in the stage above.
+            if t > 0 && !w.chunked {
                 try timer.measure(prefix + "conv_tp dx (sender CSR)") {
-                    if w.chunked {
-                        try chunkedSenderBackward(layer: layer, index: t, w)
-                    } else if let edgeUpGradient = w.edgeUpGradient {
+                    if let edgeUpGradient = w.edgeUpGradient {
                         try layer.conv.senderSum(
                             senders: w.senderCSR, dx1Edges: edgeUpGradient, dx1: w.upGradient, scalar: scalar,
                             stream: stream)
@@ -225,6 +224,8 @@ extension CUDAMACEModel {
                             dx1: w.upGradient, scalar: scalar, stream: stream)
                     }
                 }
+            }
+            if t > 0 {
                 try timer.measure(dense) {
                     try layer.linearUp.backward(
                         w.upGradient, w.featureGradients[t - 1], rows: w.nodes, accumulate: true, modelRun(w))
@@ -288,7 +289,8 @@ extension CUDAMACEModel {
         try layer.linear.backward(messageGradient, w.midGradient, rows: n, accumulate: false, run)
     }
 
-    /// The radial MLP's gradient target of layer `k`'s input (the radial basis' gradient for `k = 0`).
+    /// The radial MLP's gradient target of layer `k`'s input (the radial basis' gradient for `k = 0`; the two
+    /// `mlpGradients` are one buffer when the MLP is fused, which uses only the last layer's).
     func radialInputGradient(_ k: Int, _ w: Workspace) -> DeviceBuffer {
         k == 0 ? w.radialGradient : w.mlpGradients[k % 2]
     }
