@@ -1,7 +1,7 @@
 // SwiftMACE, MIT licence.
-// The edge-chunked conv stages: the radial MLP's last layer and the conv kernels run per chunk of receivers, so the
-// edge weights `[E, weight_numel]` never exist whole; the backward recomputes them per chunk from the kept
-// pre-activations and sums each chunk's per-edge d/dx terms into the senders' rows.
+// The edge-chunked conv stages: the radial MLP's last layer (with the fused MLP, the whole MLP) and the conv kernels
+// run per chunk of receivers, so the edge weights `[E, weight_numel]` never exist whole; the backward recomputes
+// them per chunk and sums each chunk's per-edge d/dx terms into the senders' rows.
 
 import CUDA
 import Equivariance
@@ -13,15 +13,28 @@ extension CUDAMACEModel {
         buffer.address &+ UInt64(row * width * scalar.byteSize)
     }
 
-    /// The last radial layer's input for edges `base..<base + rows`: `act(z)` of the layer before it (recomputed
-    /// from the kept pre-activation), or the radial basis; then its output (the chunk's conv weights) in `weights`.
-    /// On the model's stream (cuBLAS).
+    /// The fused MLP's pre-activations of the `i`-th chunk of a loop (one set per pipeline weight buffer), or nil
+    /// where the hidden layers ran over all edges (`preActivations`).
+    private func chunkPreActivations(_ layer: DeviceLayer, _ i: Int, _ w: Workspace) -> [UInt64]? {
+        guard layer.hiddenWeights != nil, !w.chunkPreActivations.isEmpty else { return nil }
+        return w.chunkPreActivations[i % 2].prefix(layer.radialMLP.count - 1).map(\.address)
+    }
+
+    /// The `i`-th chunk's last radial layer input for edges `base..<base + rows`: the fused hidden layers run on the
+    /// chunk (pre-activations into ``chunkPreActivations(_:_:_:)``), or `act(z)` of the layer before it gathered from
+    /// the kept pre-activations, or the radial basis; then its output (the chunk's conv weights) in `weights`. On the
+    /// model's stream (cuBLAS).
     private func chunkEdgeWeights(
-        layer: DeviceLayer, index t: Int, _ w: Workspace, rows: Int, base: Int, into weights: DeviceBuffer
+        layer: DeviceLayer, index t: Int, _ w: Workspace, chunk i: Int, rows: Int, base: Int,
+        into weights: DeviceBuffer
     ) throws {
         guard let last = layer.radialMLP.last, let input = w.chunkInput else { return }
         let count = layer.radialMLP.count
-        if count >= 2, let z = w.preActivations[t][count - 2], let activation = layer.radialMLP[count - 2].activation {
+        if let hidden = layer.hiddenWeights, let z = chunkPreActivations(layer, i, w) {
+            try kernels.mlpForward(
+                edges: rows, x: row(w.radial, base, width: kernels.source.besselCount), weights: hidden, z: z,
+                out: input.address, mode: last.splitWeight != nil ? .split3xTF32 : .plain, stream: stream)
+        } else if count >= 2, let z = w.preActivations[t][count - 2], let activation = layer.radialMLP[count - 2].activation {
             try kernels.gatherRows(
                 z.address, out: input.address, rows: rows, width: last.inputs, ids: 0, base: base,
                 activation: activation, scale: layer.radialMLP[count - 2].activationScale,
@@ -55,7 +68,8 @@ extension CUDAMACEModel {
             let p0 = chunk.positions.lowerBound
             try pipeline.reuse(i, on: stream)
             let weights = pipeline.weights(i)
-            try chunkEdgeWeights(layer: layer, index: t, w, rows: chunk.positions.count, base: p0, into: weights)
+            try chunkEdgeWeights(layer: layer, index: t, w, chunk: i, rows: chunk.positions.count, base: p0,
+                into: weights)
             try pipeline.handOver(i, from: stream)
             try layer.conv.forward(
                 receivers: csr, weight: weights.address, x1: w.up[t].address, x2: row(w.sh, p0, width: shCount),
@@ -90,7 +104,7 @@ extension CUDAMACEModel {
             let (p0, rows) = (chunk.positions.lowerBound, chunk.positions.count)
             if split != nil { try pipeline.reuse(i, on: stream) }
             let weights = pipeline.weights(i)
-            try chunkEdgeWeights(layer: layer, index: t, w, rows: rows, base: p0, into: weights)
+            try chunkEdgeWeights(layer: layer, index: t, w, chunk: i, rows: rows, base: p0, into: weights)
             if split != nil { try pipeline.handOver(i, from: stream) }
             let (x2, dmid, dx2) = (
                 row(w.sh, p0, width: shCount), row(w.midGradient, chunk.rows.lowerBound, width: layer.midWidth),
@@ -109,19 +123,28 @@ extension CUDAMACEModel {
                     receivers: csr, weight: weights.address, x1: w.up[t].address, x2: x2, dmid: dmid,
                     dweight: w.weightGradient.address, dx2: dx2, scalar: scalar, stream: consumer)
             }
+            // The fused MLP per chunk: its gradient buffer holds the chunk's rows only.
+            let z = chunkPreActivations(layer, i, w)
+            let gradient = row(target, z == nil ? p0 : 0, width: last.inputs)
             if let split {
                 try kernels.mlpGradient3xTF32(
-                    rows: rows, k: last.outputs, a: w.weightGradient.address, split: split,
-                    c: row(target, p0, width: last.inputs), stream: consumer)
-                try pipeline.consumed(i)
-                continue
+                    rows: rows, k: last.outputs, a: w.weightGradient.address, split: split, c: gradient,
+                    stream: consumer)
+            } else {
+                try runner.gemm(
+                    m: rows, n: last.inputs, k: last.outputs,
+                    a: GEMMOperand(address: w.weightGradient.address, leadingDimension: last.outputs),
+                    b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs), transposeB: true,
+                    c: GEMMOperand(address: gradient, leadingDimension: last.inputs),
+                    beta: layer.radialMLP.count == 1 ? 1 : 0)
             }
-            try runner.gemm(
-                m: rows, n: last.inputs, k: last.outputs,
-                a: GEMMOperand(address: w.weightGradient.address, leadingDimension: last.outputs),
-                b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs), transposeB: true,
-                c: GEMMOperand(address: row(target, p0, width: last.inputs), leadingDimension: last.inputs),
-                beta: layer.radialMLP.count == 1 ? 1 : 0)
+            if let hidden = layer.hiddenWeights, let z {
+                try kernels.mlpBackward(
+                    edges: rows, g: gradient, weights: hidden, z: z,
+                    gx: row(w.radialGradient, p0, width: kernels.source.besselCount), accumulate: true,
+                    stream: consumer)
+            }
+            if split != nil { try pipeline.consumed(i) }
         }
         if split != nil { try pipeline.join(stream) }
     }

@@ -32,7 +32,8 @@ final class Workspace {
     let embedding: DeviceBuffer  // T [N, embedding width]
     /// Per layer.
     let up: [DeviceBuffer]
-    /// [layer][mlp layer] T [E, h] where the MLP layer has an activation; with edge chunks one set shared by layers.
+    /// [layer][mlp layer] T [E, h] where the MLP layer has an activation; with edge chunks one set shared by layers,
+    /// or none where the fused MLP runs per chunk (``chunkPreActivations``).
     let preActivations: [[DeviceBuffer?]]
     /// T (16-bit under a 16-bit policy) [E, numel] per layer; empty with edge chunks (the edge weights then exist for
     /// one chunk at a time).
@@ -69,7 +70,7 @@ final class Workspace {
     let edgeUpGradient: DeviceBuffer?
     let weightGradient: DeviceBuffer  // T (16-bit under a 16-bit policy) [E (or the largest chunk), max numel]
     /// Two T [E, max h] (ping-pong of the GEMM radial MLP's backward); one buffer twice where every layer's MLP is
-    /// fused (its backward uses only the last layer's input gradient).
+    /// fused (its backward uses only the last layer's input gradient), `[chunk, max h]` where it runs per chunk.
     let mlpGradients: [DeviceBuffer]
     let layerSHGradient: DeviceBuffer
     let shGradient: DeviceBuffer
@@ -87,6 +88,9 @@ final class Workspace {
     let chunkPipeline: ChunkPipeline?
     let chunkInput: DeviceBuffer?
     let chunkUpGradient: DeviceBuffer?
+    /// With edge chunks and the fused radial MLP (empty otherwise): two sets (one per pipeline weight buffer) of the
+    /// hidden layers' pre-activations `[chunk, h]`; the MLP then runs per chunk, forward and backward.
+    let chunkPreActivations: [[DeviceBuffer]]
     var chunked: Bool { chunkPipeline != nil }
 
     /// Passes run on this workspace, and the pass captured as a CUDA graph after the first (direct) one.
@@ -129,7 +133,10 @@ final class Workspace {
         radial = try run.buffer(e * model.kernels.source.besselCount)
         embedding = try run.buffer(n * model.embedding.outputWidth)
         up = try layers.map { try run.buffer(n * $0.upWidth) }
-        if model.edgeChunk == nil {
+        let fused = layers.allSatisfy { $0.hiddenWeights != nil }
+        if model.edgeChunk != nil && fused {
+            preActivations = layers.map { $0.radialMLP.map { _ in nil } }
+        } else if model.edgeChunk == nil {
             preActivations = try layers.map { layer in
                 try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
             }
@@ -161,11 +168,16 @@ final class Workspace {
             let splits = layers.contains { $0.radialMLP.last?.splitWeight != nil }
             chunkInput = try run.buffer(rows * lastInputs * (splits ? 3 : 1))
             chunkUpGradient = try run.buffer(rows * widest(\.upWidth))
+            let depth = fused ? layers.map { $0.radialMLP.count - 1 }.max() ?? 0 : 0
+            chunkPreActivations = try (0..<(fused ? 2 : 0)).map { _ in
+                try (0..<depth).map { _ in try run.buffer(rows * maxHidden) }
+            }
             edgeWeights = []
             weightGradient = try run.buffer(rows * maxWeights)
         } else {
             receiverChunks = []
             (chunkPipeline, chunkInput, chunkUpGradient) = (nil, nil, nil)
+            chunkPreActivations = []
             let edgeBuffer = { (count: Int) in run.half == nil ? try run.buffer(count) : try run.halfBuffer(count) }
             edgeWeights = try layers.map { try edgeBuffer(e * $0.weightCount) }
             weightGradient = try edgeBuffer(e * maxWeights)
@@ -177,7 +189,6 @@ final class Workspace {
         }
         // The fused MLP forward writes the last layer's input into `splitActivation` (3xTF32), `halfEdgeInput`
         // (16-bit policies), `mlpActivation` otherwise, and nowhere with edge chunks.
-        let fused = layers.allSatisfy { $0.hiddenWeights != nil }
         let plainLastInput = model.edgeChunk == nil && run.half == nil
             && layers.contains { $0.radialMLP.last?.splitWeight == nil }
         mlpActivation = !fused || plainLastInput ? try run.buffer(e * maxHidden) : nil
@@ -207,7 +218,8 @@ final class Workspace {
         preMessageGradient = try run.buffer(n * widest(\.messageWidth))
         midGradient = try run.buffer(n * widest(\.midWidth))
         upGradient = try run.buffer(n * widest(\.upWidth))
-        let mlpGradient = try run.buffer(e * maxHidden)
+        let mlpRows = chunkPreActivations.isEmpty ? e : receiverChunks.map(\.chunk.positions.count).max() ?? 1
+        let mlpGradient = try run.buffer(mlpRows * maxHidden)
         mlpGradients = [mlpGradient, fused ? mlpGradient : try run.buffer(e * maxHidden)]
         layerSHGradient = try run.buffer(e * model.kernels.source.shCount)
         shGradient = try run.buffer(e * model.kernels.source.shCount)
