@@ -80,7 +80,8 @@ extension CUDAMACEModel {
     }
 
     /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
-    /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations.
+    /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations
+    /// (the fused MLP runs wholly in the chunks: nothing here).
     /// Through the fused kernels where the model has them (``RadialMLPShape``; the last layer's GEMM timed as
     /// `stage + " last layer"`), else GEMMs and activation kernels, timed as `stage`.
     private func radialForward(
@@ -192,7 +193,8 @@ extension CUDAMACEModel {
         for (t, layer) in layers.enumerated().reversed() {
             try timer.measure(dense) { try nodeBackward(layer: layer, index: t, w) }
             if w.chunked && t < layers.count - 1 {
-                // The shared pre-activations hold the last layer's: recompute this layer's hidden MLP.
+                // The shared pre-activations hold the last layer's: recompute this layer's hidden MLP (the fused
+                // MLP runs per chunk instead: nothing to do).
                 try radialForward(layer: layer, index: t, w, timer: timer, stage: prefix + "radial MLP")
             }
             try timer.measure(prefix + "conv_tp dR, dSH") {
@@ -296,7 +298,8 @@ extension CUDAMACEModel {
     }
 
     /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`. With
-    /// edge chunks the last layer's step was done per chunk; this continues from its result.
+    /// edge chunks the last layer's step was done per chunk; this continues from its result (the fused MLP's
+    /// whole backward was done per chunk).
     private func radialBackward(
         layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
     ) throws {
