@@ -121,6 +121,30 @@ public final class ConvolutionKernels: @unchecked Sendable {
             addresses: [dx1Edges, dx1], stream: stream)
     }
 
+    /// `dx1[targets[r]] += Σ_edges dx1Edges[e]` for each row `r` of `senders`, a CSR over some of the edges (one
+    /// edge chunk's: its edge IDs index `dx1Edges`, e.g. the chunk's rows of ``backwardWithEdgeDx1(receivers:weight:x1:x2:dmid:dweight:dx1Edges:dx2:scalar:stream:)``),
+    /// whose rows are distinct senders: `targets` (int32 per row) names each row's sender. Device addresses.
+    public func senderSumAdd(
+        senders: DeviceEdgeCSR, targets: UInt64, dx1Edges: UInt64, dx1: UInt64, scalar: KernelScalar,
+        stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            module.kernel(named: source.senderSumAdd.entryName(scalar)), source.senderSumAdd, csr: senders,
+            addresses: [dx1Edges, dx1, targets], stream: stream)
+    }
+
+    /// ``backwardWithEdgeDx1(receivers:weight:x1:x2:dmid:dweight:dx1Edges:dx2:scalar:stream:)`` on device
+    /// addresses (see the address form of ``forward(receivers:weight:x1:x2:mid:scalar:stream:)``; `dx1Edges` indexed
+    /// by the CSR's local edge IDs).
+    public func backwardWithEdgeDx1(
+        receivers: DeviceEdgeCSR, weight: UInt64, x1: UInt64, x2: UInt64, dmid: UInt64, dweight: UInt64,
+        dx1Edges: UInt64, dx2: UInt64, scalar: KernelScalar, stream: CUDAStream
+    ) throws {
+        try GeneratedLaunch.graph(
+            entry(source.backwardWithEdgeDx1, scalar), source.backwardWithEdgeDx1, csr: receivers,
+            addresses: [weight, x1, x2, dmid, dweight, dx1Edges, dx2], stream: stream)
+    }
+
     /// ``forward(receivers:weight:x1:x2:mid:scalar:stream:)`` on device addresses: per-edge operands indexed by
     /// the CSR's (local) edge IDs, `x1` by its gathered rows, `mid` by its (local) rows, so a CSR over a range of
     /// receivers and its edges works on row ranges of larger buffers (edge chunks).

@@ -11,27 +11,25 @@ extension CUDAMACEModel {
         w.preActivations[t].compactMap { $0?.address }
     }
 
-    /// The fused radial MLP forward of layer `t` (``RadialMLPShape``): the hidden layers in one kernel, then, without
-    /// edge chunks, the last layer's GEMM into `edgeWeights[t]` (with chunks the chunks compute it).
+    /// The fused radial MLP forward of layer `t` (``RadialMLPShape``): the hidden layers in one kernel, then the last
+    /// layer's GEMM into `edgeWeights[t]`. With edge chunks nothing: the chunk loops run it per chunk.
     func fusedRadialForward(
         layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
     ) throws {
-        guard let weights = layer.hiddenWeights, let last = layer.radialMLP.last else { return }
+        guard let weights = layer.hiddenWeights, let last = layer.radialMLP.last, !w.chunked else { return }
         let e = w.edges
         var (out, mode): (DeviceBuffer?, ModelKernels.MLPOutput) = (w.mlpActivation, .plain)
-        if w.chunked {
-            (out, mode) = (nil, .none)
-        } else if let half = runner.half {
+        if let half = runner.half {
             (out, mode) = (w.halfEdgeInput, half == .bfloat16 ? .bfloat16 : .float16)
         } else if last.splitWeight != nil {
             (out, mode) = (w.splitActivation, .split3xTF32)
         }
         try timer.measure(stage) {
             try kernels.mlpForward(
-                edges: e, x: w.radial, weights: weights, z: preActivationAddresses(t, w), out: out?.address ?? 0,
+                edges: e, x: w.radial.address, weights: weights, z: preActivationAddresses(t, w), out: out?.address ?? 0,
                 mode: mode, stream: stream)
         }
-        guard let x = out, !w.chunked else { return }
+        guard let x = out else { return }
         try timer.measure(stage + " last layer") { try lastRadialForward(last, x: x, t, w) }
     }
 
@@ -74,23 +72,20 @@ extension CUDAMACEModel {
         }
     }
 
-    /// The fused radial MLP's input gradient of layer `t`, added into `radialGradient`: the last layer's step
-    /// (without edge chunks; with them the chunks did it), then the hidden layers in one kernel.
+    /// The fused radial MLP's input gradient of layer `t`, added into `radialGradient`: the last layer's step, then
+    /// the hidden layers in one kernel. With edge chunks nothing: the chunk loops run it per chunk.
     func fusedRadialBackward(
         layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
     ) throws {
-        guard let weights = layer.hiddenWeights else { return }
+        guard let weights = layer.hiddenWeights, !w.chunked else { return }
         let gradient = radialInputGradient(layer.radialMLP.count - 1, w)
-        if !w.chunked {
-            try timer.measure(stage + " last layer") {
-                try lastRadialInputGradient(
-                    layer: layer, rows: w.edges, a: w.weightGradient.address, c: gradient.address)
-            }
+        try timer.measure(stage + " last layer") {
+            try lastRadialInputGradient(layer: layer, rows: w.edges, a: w.weightGradient.address, c: gradient.address)
         }
         try timer.measure(stage) {
             try kernels.mlpBackward(
                 edges: w.edges, g: gradient.address, weights: weights, z: preActivationAddresses(t, w),
-                gx: w.radialGradient, accumulate: true, stream: stream)
+                gx: w.radialGradient.address, accumulate: true, stream: stream)
         }
     }
 }

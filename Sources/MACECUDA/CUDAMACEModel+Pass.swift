@@ -87,7 +87,8 @@ extension CUDAMACEModel {
     }
 
     /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
-    /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations.
+    /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations
+    /// (the fused MLP runs wholly in the chunks: nothing here).
     /// Through the fused kernels where the model has them (``RadialMLPShape``; the last layer's GEMM timed as
     /// `stage + " last layer"`), else GEMMs and activation kernels, timed as `stage`.
     private func radialForward(
@@ -132,7 +133,7 @@ extension CUDAMACEModel {
                     scale: mlp.activationScale, stream: stream)
                 x = splitInput
             } else {
-                let out = last ? w.edgeWeights[t] : w.mlpActivation
+                guard let out = last ? w.edgeWeights[t] : w.mlpActivation else { break }
                 try kernels.activation(
                     activation, z: z, x: out, count: e * mlp.outputs, scale: mlp.activationScale, stream: stream)
                 x = out
@@ -199,7 +200,8 @@ extension CUDAMACEModel {
         for (t, layer) in layers.enumerated().reversed() {
             try timer.measure(dense) { try nodeBackward(layer: layer, index: t, w) }
             if w.chunked && t < layers.count - 1 {
-                // The shared pre-activations hold the last layer's: recompute this layer's hidden MLP.
+                // The shared pre-activations hold the last layer's: recompute this layer's hidden MLP (the fused
+                // MLP runs per chunk instead: nothing to do).
                 try radialForward(layer: layer, index: t, w, timer: timer, stage: prefix + "radial MLP")
             }
             try timer.measure(prefix + "conv_tp dR, dSH") {
@@ -218,11 +220,10 @@ extension CUDAMACEModel {
                 }
                 try kernels.add(w.shGradient, w.layerSHGradient, count: w.edges * kernels.source.shCount, stream: stream)
             }
-            if t > 0 {
+            // With edge chunks d/dx was summed chunk by chunk in the stage above.
+            if t > 0 && !w.chunked {
                 try timer.measure(prefix + "conv_tp dx (sender CSR)") {
-                    if w.chunked {
-                        try chunkedSenderBackward(layer: layer, index: t, w)
-                    } else if let edgeUpGradient = w.edgeUpGradient {
+                    if let edgeUpGradient = w.edgeUpGradient {
                         try layer.conv.senderSum(
                             senders: w.senderCSR, dx1Edges: edgeUpGradient, dx1: w.upGradient, scalar: scalar,
                             stream: stream)
@@ -232,6 +233,8 @@ extension CUDAMACEModel {
                             dx1: w.upGradient, scalar: scalar, stream: stream)
                     }
                 }
+            }
+            if t > 0 {
                 try timer.measure(dense) {
                     try layer.linearUp.backward(
                         w.upGradient, w.featureGradients[t - 1], rows: w.nodes, accumulate: true, modelRun(w))
@@ -295,13 +298,15 @@ extension CUDAMACEModel {
         try layer.linear.backward(messageGradient, w.midGradient, rows: n, accumulate: false, run)
     }
 
-    /// The radial MLP's gradient target of layer `k`'s input (the radial basis' gradient for `k = 0`).
+    /// The radial MLP's gradient target of layer `k`'s input (the radial basis' gradient for `k = 0`; the two
+    /// `mlpGradients` are one buffer when the MLP is fused, which uses only the last layer's).
     func radialInputGradient(_ k: Int, _ w: Workspace) -> DeviceBuffer {
         k == 0 ? w.radialGradient : w.mlpGradients[k % 2]
     }
 
     /// The radial MLP's input gradient from `weightGradient` (d/d conv weights), added into `radialGradient`. With
-    /// edge chunks the last layer's step was done per chunk; this continues from its result.
+    /// edge chunks the last layer's step was done per chunk; this continues from its result (the fused MLP's
+    /// whole backward was done per chunk).
     private func radialBackward(
         layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
     ) throws {

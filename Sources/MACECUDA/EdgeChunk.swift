@@ -1,6 +1,7 @@
 // SwiftMACE, MIT licence.
 // EdgeChunk: a range of CSR rows whose edges fit an edge budget, with the local CSR the generated conv kernels walk
-// for it (host side), so the radial-MLP output is only ever held for one chunk of edges.
+// for it and the same edges grouped by sender (host side), so the radial-MLP output is only ever held for one chunk
+// of edges.
 
 import Equivariance
 
@@ -35,5 +36,32 @@ struct EdgeChunk: Sendable, Equatable {
             start = end
         }
         return chunks
+    }
+
+    /// The chunk's edges grouped by their gathered row (for a receiver chunk: by sender): a CSR whose rows are the
+    /// distinct gathered rows in ascending order, edge IDs the local positions `0..<positions.count` (each row's in
+    /// position order), gathered rows the chunk's own (global) rows; and `targets[r]`, the gathered row of CSR row
+    /// `r`. `scratch` holds -1 for each of the `gatherCount` rows and is left so.
+    /// - Throws: `EquivarianceError.shapeMismatch` only if the chunk is inconsistent.
+    func byGatheredRow(scratch: inout [Int32]) throws -> (csr: EdgeCSR, targets: [Int32]) {
+        let gathered = csr.gatherRows
+        var targets: [Int32] = []
+        for row in gathered where scratch[Int(row)] < 0 {
+            scratch[Int(row)] = 0
+            targets.append(row)
+        }
+        targets.sort()
+        for (r, row) in targets.enumerated() { scratch[Int(row)] = Int32(r) }
+        var owners: [Int] = []
+        owners.reserveCapacity(positions.count)
+        for local in 0..<csr.rowCount {
+            let count = Int(csr.rowOffsets[local + 1] - csr.rowOffsets[local])
+            owners += [Int](repeating: rows.lowerBound + local, count: count)
+        }
+        let grouped = try EdgeCSR(
+            rows: gathered.map { Int(scratch[Int($0)]) }, gather: owners, rowCount: targets.count,
+            gatherCount: rows.upperBound)
+        for row in targets { scratch[Int(row)] = -1 }
+        return (grouped, targets)
     }
 }

@@ -128,11 +128,11 @@ struct ModelKernels {
     /// The fused hidden radial MLP forward (``RadialMLPShape``): pre-activations into `z` (one address per hidden
     /// layer, `[edges, width]` each), the last hidden activation into `out` as `mode` says.
     func mlpForward(
-        edges: Int, x: DeviceBuffer, weights: DeviceBuffer, z: [UInt64], out: UInt64, mode: MLPOutput,
+        edges: Int, x: UInt64, weights: DeviceBuffer, z: [UInt64], out: UInt64, mode: MLPOutput,
         stream: CUDAStream
     ) throws {
         guard let shape = source.mlp, edges > 0 else { return }
-        let arguments: [KernelArgument] = [.int32(Int32(edges)), .buffer(x), .buffer(weights)] + z.map { .pointer($0) }
+        let arguments: [KernelArgument] = [.int32(Int32(edges)), .pointer(x), .buffer(weights)] + z.map { .pointer($0) }
             + [.pointer(out), .int32(mode.rawValue)]
         if scalar == .float32 {
             return try launchTensorCore(
@@ -159,12 +159,12 @@ struct ModelKernels {
     /// The fused hidden radial MLP backward: from `g` (d/d last hidden activation, `[edges, width]`) and the kept
     /// pre-activations, `gx (+)= d/d(MLP input)`.
     func mlpBackward(
-        edges: Int, g: UInt64, weights: DeviceBuffer, z: [UInt64], gx: DeviceBuffer, accumulate: Bool,
+        edges: Int, g: UInt64, weights: DeviceBuffer, z: [UInt64], gx: UInt64, accumulate: Bool,
         stream: CUDAStream
     ) throws {
         guard let shape = source.mlp, edges > 0 else { return }
         let arguments: [KernelArgument] = [.int32(Int32(edges)), .pointer(g), .buffer(weights)] + z.map { .pointer($0) }
-            + [.buffer(gx), .int32(accumulate ? 1 : 0)]
+            + [.pointer(gx), .int32(accumulate ? 1 : 0)]
         if scalar == .float32 {
             return try launchTensorCore(
                 "mlp_backward_\(tensorCoreVariant)_" + shape.activation, edges: edges, shared: shape.tensorCoreSharedBytes.backward,

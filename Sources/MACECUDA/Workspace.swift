@@ -32,7 +32,8 @@ final class Workspace {
     let embedding: DeviceBuffer  // T [N, embedding width]
     /// Per layer.
     let up: [DeviceBuffer]
-    /// [layer][mlp layer] T [E, h] where the MLP layer has an activation; with edge chunks one set shared by layers.
+    /// [layer][mlp layer] T [E, h] where the MLP layer has an activation; with edge chunks one set shared by layers,
+    /// or none where the fused MLP runs per chunk (``chunkPreActivations``).
     let preActivations: [[DeviceBuffer?]]
     /// T (16-bit under a 16-bit policy) [E, numel] per layer; empty with edge chunks (the edge weights then exist for
     /// one chunk at a time).
@@ -43,7 +44,9 @@ final class Workspace {
     let readoutPre: [DeviceBuffer?]
 
     // Temporaries.
-    let mlpActivation: DeviceBuffer  // T [E, max h]
+    /// T [E, max h]: hidden activations of the GEMM radial MLP, the last layer's input of the fused one (nil where
+    /// every layer's fused MLP writes that input elsewhere, or nowhere with edge chunks).
+    let mlpActivation: DeviceBuffer?
     let splitActivation: DeviceBuffer?  // float32 [E, 3 · max h] for a 3xTF32 last radial layer
     /// 16-bit policies: radial-MLP GEMM inputs `[E, max(NB, max h)]` and linear GEMM inputs `[N, widest row]`.
     let halfEdgeInput: DeviceBuffer?
@@ -71,7 +74,9 @@ final class Workspace {
     /// or too little free device memory).
     let edgeUpGradient: DeviceBuffer?
     let weightGradient: DeviceBuffer  // T (16-bit under a 16-bit policy) [E (or the largest chunk), max numel]
-    let mlpGradients: [DeviceBuffer]  // two T [E, max h]
+    /// Two T [E, max h] (ping-pong of the GEMM radial MLP's backward); one buffer twice where every layer's MLP is
+    /// fused (its backward uses only the last layer's input gradient), `[chunk, max h]` where it runs per chunk.
+    let mlpGradients: [DeviceBuffer]
     let layerSHGradient: DeviceBuffer
     let shGradient: DeviceBuffer
     let radialGradient: DeviceBuffer
@@ -80,14 +85,18 @@ final class Workspace {
     let vectorGradients: DeviceBuffer  // f64 [E, 3]
     let forces: DeviceBuffer  // f64 [N, 3]
 
-    /// Edge chunks (nil without): receiver-CSR and sender-CSR chunks with their device CSRs, and per-chunk buffers:
-    /// edge weights `[chunk, max numel]`, the last radial layer's input `[chunk, its width]`, gathered SH.
-    let receiverChunks: [(chunk: EdgeChunk, csr: DeviceEdgeCSR)]
-    let senderChunks: [(chunk: EdgeChunk, csr: DeviceEdgeCSR)]
-    let chunkWeights: DeviceBuffer?
+    /// Edge chunks (empty without): receiver-CSR chunks with their device CSRs and the same edges grouped by sender
+    /// (``EdgeChunk/byGatheredRow(scratch:)``, rows named by `senders`), and per-chunk buffers (nil without): two
+    /// edge-weight buffers `[chunk, max numel]` with the stream the conv kernels overlap on, the last radial layer's
+    /// input `[chunk, its width]`, each edge's conv d/dx1 term `[chunk, widest x1]`.
+    let receiverChunks: [(chunk: EdgeChunk, csr: DeviceEdgeCSR, bySender: DeviceEdgeCSR, senders: DeviceBuffer)]
+    let chunkPipeline: ChunkPipeline?
     let chunkInput: DeviceBuffer?
-    let chunkSH: DeviceBuffer?
-    var chunked: Bool { chunkWeights != nil }
+    let chunkUpGradient: DeviceBuffer?
+    /// With edge chunks and the fused radial MLP (empty otherwise): two sets (one per pipeline weight buffer) of the
+    /// hidden layers' pre-activations `[chunk, h]`; the MLP then runs per chunk, forward and backward.
+    let chunkPreActivations: [[DeviceBuffer]]
+    var chunked: Bool { chunkPipeline != nil }
 
     /// Passes run on this workspace, and the pass captured as a CUDA graph after the first (direct) one.
     var passes = 0
@@ -134,7 +143,10 @@ final class Workspace {
         let halfFeatureStorage = model.precision.storesFeaturesInHalf
         let feature = { (count: Int) in halfFeatureStorage ? try run.halfBuffer(count) : try run.buffer(count) }
         up = try layers.map { try feature(n * $0.upWidth) }
-        if model.edgeChunk == nil {
+        let fused = layers.allSatisfy { $0.hiddenWeights != nil }
+        if model.edgeChunk != nil && fused {
+            preActivations = layers.map { $0.radialMLP.map { _ in nil } }
+        } else if model.edgeChunk == nil {
             preActivations = try layers.map { layer in
                 try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
             }
@@ -151,24 +163,31 @@ final class Workspace {
             }
         }
         if let budget = model.edgeChunk {
-            let (n, csrs) = (layout.nodeCount, (layout.receiverCSR, layout.senderCSR))
-            receiverChunks = try EdgeChunk.chunks(of: csrs.0, gatherCount: n, budget: budget).map {
-                ($0, try DeviceEdgeCSR(context: context, csr: $0.csr, stream: stream))
+            var scratch = [Int32](repeating: -1, count: n)
+            receiverChunks = try EdgeChunk.chunks(of: layout.receiverCSR, gatherCount: n, budget: budget).map {
+                let (bySender, senders) = try $0.byGatheredRow(scratch: &scratch)
+                return (
+                    $0, try DeviceEdgeCSR(context: context, csr: $0.csr, stream: stream),
+                    try DeviceEdgeCSR(context: context, csr: bySender, stream: stream), try ints(senders)
+                )
             }
-            senderChunks = try EdgeChunk.chunks(of: csrs.1, gatherCount: n, budget: budget).map {
-                ($0, try DeviceEdgeCSR(context: context, csr: $0.csr, stream: stream))
-            }
-            let rows = (receiverChunks + senderChunks).map(\.chunk.positions.count).max() ?? 1
+            let rows = receiverChunks.map(\.chunk.positions.count).max() ?? 1
             let lastInputs = layers.compactMap { $0.radialMLP.last?.inputs }.max() ?? 1
-            chunkWeights = try run.buffer(rows * maxWeights)
+            chunkPipeline = try ChunkPipeline(
+                context: context, weights: (0..<2).map { _ in try run.buffer(rows * maxWeights) })
             let splits = layers.contains { $0.radialMLP.last?.splitWeight != nil }
             chunkInput = try run.buffer(rows * lastInputs * (splits ? 3 : 1))
-            chunkSH = try run.buffer(rows * model.kernels.source.shCount)
+            chunkUpGradient = try run.buffer(rows * widest(\.upWidth))
+            let depth = fused ? layers.map { $0.radialMLP.count - 1 }.max() ?? 0 : 0
+            chunkPreActivations = try (0..<(fused ? 2 : 0)).map { _ in
+                try (0..<depth).map { _ in try run.buffer(rows * maxHidden) }
+            }
             edgeWeights = []
             weightGradient = try run.buffer(rows * maxWeights)
         } else {
-            (receiverChunks, senderChunks) = ([], [])
-            (chunkWeights, chunkInput, chunkSH) = (nil, nil, nil)
+            receiverChunks = []
+            (chunkPipeline, chunkInput, chunkUpGradient) = (nil, nil, nil)
+            chunkPreActivations = []
             let edgeBuffer = { (count: Int) in run.half == nil ? try run.buffer(count) : try run.halfBuffer(count) }
             edgeWeights = try layers.map { try edgeBuffer(e * $0.weightCount) }
             weightGradient = try edgeBuffer(e * maxWeights)
@@ -178,7 +197,11 @@ final class Workspace {
         readoutPre = try model.readouts.map { readout in
             try readout.hidden.map { _ in try run.buffer(n * readout.first.outputWidth) }
         }
-        mlpActivation = try run.buffer(e * maxHidden)
+        // The fused MLP forward writes the last layer's input into `splitActivation` (3xTF32), `halfEdgeInput`
+        // (16-bit policies), `mlpActivation` otherwise, and nowhere with edge chunks.
+        let plainLastInput = model.edgeChunk == nil && run.half == nil
+            && layers.contains { $0.radialMLP.last?.splitWeight == nil }
+        mlpActivation = !fused || plainLastInput ? try run.buffer(e * maxHidden) : nil
         let splitInFull = model.edgeChunk == nil && layers.contains { $0.radialMLP.last?.splitWeight != nil }
         splitActivation = splitInFull ? try run.buffer(3 * e * maxHidden) : nil
         if run.half != nil {
@@ -205,7 +228,9 @@ final class Workspace {
         preMessageGradient = try run.buffer(n * widest(\.messageWidth))
         midGradient = try run.buffer(n * widest(\.midWidth))
         upGradient = try run.buffer(n * widest(\.upWidth))
-        mlpGradients = try (0..<2).map { _ in try run.buffer(e * maxHidden) }
+        let mlpRows = chunkPreActivations.isEmpty ? e : receiverChunks.map(\.chunk.positions.count).max() ?? 1
+        let mlpGradient = try run.buffer(mlpRows * maxHidden)
+        mlpGradients = [mlpGradient, fused ? mlpGradient : try run.buffer(e * maxHidden)]
         layerSHGradient = try run.buffer(e * model.kernels.source.shCount)
         shGradient = try run.buffer(e * model.kernels.source.shCount)
         radialGradient = try run.buffer(e * model.kernels.source.besselCount)

@@ -1,5 +1,6 @@
 // SwiftMACE, MIT licence.
-// EdgeChunk: consecutive row ranges of a CSR within an edge budget, each with a local CSR over the same edges.
+// EdgeChunk: consecutive row ranges of a CSR within an edge budget, each with a local CSR over the same edges and
+// the same edges grouped by their gathered row.
 
 import Atoms
 import Equivariance
@@ -34,6 +35,31 @@ import TestSupport
                     }
                 }
                 if budget == 10_000 { #expect(chunks.count == 1) }
+            }
+        }
+    }
+
+    @Test func eachChunkGroupsItsEdgesByGatheredRowOnce() throws {
+        let molecules = try ExtXYZReader.read(contentsOf: Fixtures.url("mace/batch_hco.xyz"))
+        let graph = try AtomicGraph(configurations: molecules, atomicNumbers: [1, 6, 8], cutoff: 4)
+        let layout = try GraphLayout(graph: graph, elementCount: 3)
+        var scratch = [Int32](repeating: -1, count: graph.numNodes)
+        for budget in [1, 7, 40, 10_000] {
+            for chunk in try EdgeChunk.chunks(of: layout.receiverCSR, gatherCount: graph.numNodes, budget: budget) {
+                let (grouped, targets) = try chunk.byGatheredRow(scratch: &scratch)
+                #expect(targets == Array(Set(chunk.csr.gatherRows)).sorted(), "distinct gathered rows, ascending")
+                #expect(grouped.rowCount == targets.count && grouped.edgeCount == chunk.positions.count)
+                #expect(Set(grouped.edgeIDs) == Set(0..<Int32(chunk.positions.count)), "every local edge once")
+                for r in 0..<grouped.rowCount {
+                    let ids = grouped.edgeIDs[Int(grouped.rowOffsets[r])..<Int(grouped.rowOffsets[r + 1])]
+                    #expect(!ids.isEmpty && ids.allSatisfy { chunk.csr.gatherRows[Int($0)] == targets[r] })
+                    #expect(ids.elementsEqual(ids.sorted()), "position order within a row")
+                    for (id, owner) in zip(ids, grouped.gatherRows[Int(grouped.rowOffsets[r])...]) {
+                        let local = chunk.csr.rowOffsets.lastIndex { $0 <= id } ?? 0
+                        #expect(Int(owner) == chunk.rows.lowerBound + local, "gathered: the edge's own row")
+                    }
+                }
+                #expect(scratch.allSatisfy { $0 == -1 }, "scratch left as found")
             }
         }
     }

@@ -38,6 +38,7 @@ struct DriverAPI: @unchecked Sendable {
     let cuStreamCreate: @convention(c) (Handle, UInt32) -> CUresult
     let cuStreamDestroy: @convention(c) (CUhandle?) -> CUresult
     let cuStreamSynchronize: @convention(c) (CUhandle?) -> CUresult
+    let cuStreamWaitEvent: @convention(c) (CUhandle?, CUhandle?, UInt32) -> CUresult
     let cuEventCreate: @convention(c) (Handle, UInt32) -> CUresult
     let cuEventDestroy: @convention(c) (CUhandle?) -> CUresult
     let cuEventRecord: @convention(c) (CUhandle?, CUhandle?) -> CUresult
@@ -98,6 +99,7 @@ struct DriverAPI: @unchecked Sendable {
         cuStreamCreate = try l.function("cuStreamCreate")
         cuStreamDestroy = try l.function("cuStreamDestroy_v2")
         cuStreamSynchronize = try l.function("cuStreamSynchronize")
+        cuStreamWaitEvent = try l.function("cuStreamWaitEvent")
         cuEventCreate = try l.function("cuEventCreate")
         cuEventDestroy = try l.function("cuEventDestroy_v2")
         cuEventRecord = try l.function("cuEventRecord")

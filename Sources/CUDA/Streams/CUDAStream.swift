@@ -28,6 +28,14 @@ public final class CUDAStream: @unchecked Sendable {
     /// The allocator key of this stream: blocks freed here are reused only for work on this stream.
     public var id: StreamID { StreamID(raw: UInt(bitPattern: UnsafeRawPointer(handle))) }
 
+    /// Makes work queued on this stream from now on wait for `event`'s recorded point (on any stream), without
+    /// blocking the host; inside a stream capture this joins the two streams' captured work.
+    /// - Throws: `CUDAError.driver` naming `cuStreamWaitEvent`.
+    public func wait(for event: CUDAEvent) throws {
+        try context.makeCurrent()
+        try context.driver.check(context.driver.cuStreamWaitEvent(handle, event.handle, 0), "cuStreamWaitEvent")
+    }
+
     /// Blocks until all work queued so far has finished.
     /// - Throws: `CUDAError.driver` naming `cuStreamSynchronize`; a kernel fault surfaces here.
     public func synchronize() throws {

@@ -18,6 +18,8 @@
 ///   [0, 1, 2])`, per-edge `dx1` rows), and the sender CSR sums those rows. It reads `dmid` once per receiver
 ///   instead of gathering it per edge (the layer-2 conv: 20 KB per edge), at the price of one `[edges, x1]`
 ///   buffer written and read once.
+/// - ``senderSumAdd``: ``senderSum`` over a subset of the edges (an edge chunk's, per-edge rows of a chunk buffer),
+///   each CSR row's sum added to the sender row its `out_rows` entry names: the sender sum built up chunk by chunk.
 ///
 /// On dual numbers, from ``dualPolynomial`` = `dual(withRespectTo: [0, 1, 2])` = `[w, x1, x2, ẇ, ẋ1, ẋ2] → [m,
 /// ṁ]` (every operand paired with its tangent, same roles and layout), for a reverse pass over a dual forward in
@@ -48,6 +50,7 @@ public struct ConvolutionKernelSource: Sendable {
     public let senderBackward: GeneratedKernel
     public let backwardWithEdgeDx1: GeneratedKernel
     public let senderSum: GeneratedKernel
+    public let senderSumAdd: GeneratedKernel
     public let dualForward: GeneratedKernel
     public let dualWeightBackward: GeneratedKernel
     public let dualSenderBackward: GeneratedKernel
@@ -101,6 +104,10 @@ public struct ConvolutionKernelSource: Sendable {
         senderSum = try EdgeRowSumGenerator(
             name: prefix + "_sender_sum", channels: full.channels, size: forwardPolynomial.inputs[1].size
         ).generate()
+        senderSumAdd = try EdgeRowSumGenerator(
+            name: prefix + "_sender_sum_add", channels: full.channels, size: forwardPolynomial.inputs[1].size,
+            scatterAdd: true
+        ).generate()
         dualPolynomial = try descriptor.polynomial.dual(withRespectTo: [0, 1, 2])
         dualWeightBackwardPolynomial = try dualPolynomial.backward(withRespectTo: [0, 3])
         dualSenderBackwardPolynomial = try dualPolynomial.backward(withRespectTo: [1, 4])
@@ -121,8 +128,8 @@ public struct ConvolutionKernelSource: Sendable {
             inputRoles: [.edge, .gathered, .edge, .edge, .gathered, .edge, .row, .row], outputRoles: [.edge, .edge]
         ).generate()
         code = GeneratedModule.source([
-            forward, backward, senderBackward, backwardWithEdgeDx1, senderSum, dualForward, dualWeightBackward,
-            dualSenderBackward, dualEdgeDx1,
+            forward, backward, senderBackward, backwardWithEdgeDx1, senderSum, senderSumAdd, dualForward,
+            dualWeightBackward, dualSenderBackward, dualEdgeDx1,
         ])
         halfForward = try GraphKernelGenerator(
             forwardPolynomial, name: prefix + "_half_forward", inputRoles: [.edge, .gathered, .edge],

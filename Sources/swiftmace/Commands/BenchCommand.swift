@@ -34,8 +34,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "float32 or float64 (the policy of that name; --precision supersedes it).")
     var dtype: String?
 
-    @Option(name: .customLong("edge-chunk"), help: ArgumentHelp("Edges per chunk of the radial MLP's last layer and "
-        + "the conv (less memory, more GEMM work); default: all edges at once."))
+    @Option(name: .customLong("edge-chunk"), help: ArgumentHelp("Edges per chunk of the radial MLP and the conv "
+        + "(less memory; the backward recomputes the MLP per chunk); default: all edges at once."))
     var edgeChunk: Int?
 
     @Option(help: "Timed repeats (median reported).")

@@ -63,6 +63,10 @@ import Testing
         #expect(source.backwardWithEdgeDx1.code.contains("o1 = out1 + e * 128 + u;"))
         #expect(source.senderSum.code.contains("const T v3 = q[3 * C];"))
         #expect(source.senderSum.rowsPerBlock == 8)
+        // Chunk by chunk: row sums added into the rows `out_rows` names.
+        #expect(source.senderSumAdd.parameters.last == "const int* __restrict__ out_rows")
+        #expect(source.senderSumAdd.code.contains("o = out0 + (size_t)out_rows[row] * 128 + u;"))
+        #expect(source.senderSumAdd.code.contains("o[3 * C] += s3;"))
         #expect(!source.code.contains("atomic"))
         #expect(source.forward.parameters.first == "int rows")
         #expect(source.code.contains("extern \"C\" __global__ void __launch_bounds__(256) conv_forward_f64("))

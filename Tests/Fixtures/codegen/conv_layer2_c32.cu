@@ -2194,6 +2194,91 @@ extern "C" __global__ void __launch_bounds__(256) conv_sender_sum_f64(
   conv_sender_sum_body<double>(rows, row_offsets, edge_ids, gather_rows, in0, out0);
 }
 
+// conv_sender_sum_add: per-edge rows of 128 values summed into CSR rows
+template <typename T>
+__device__ __forceinline__ void conv_sender_sum_add_body(int rows, const int* __restrict__ row_offsets, const int* __restrict__ edge_ids, const int* __restrict__ gather_rows, const T* __restrict__ in0, T* __restrict__ out0, const int* __restrict__ out_rows) {
+  constexpr int C = 32;
+  const int u = threadIdx.x;
+  constexpr bool active = true;
+  const int uc = active ? u : 0;
+  const int row = blockIdx.x * blockDim.y + threadIdx.y;
+  if (row >= rows) return;
+  const int begin = row_offsets[row];
+  const int end = row_offsets[row + 1];
+  T s0 = T(0);
+  T s1 = T(0);
+  T s2 = T(0);
+  T s3 = T(0);
+  int p2 = begin;
+  for (; p2 + 1 < end; p2 += 2) {
+    const int p_0 = p2;
+    const T* __restrict__ q_0 = in0 + (size_t)edge_ids[p_0] * 128 + uc;
+    const T v0_0 = q_0[0 * C];
+    const T v1_0 = q_0[1 * C];
+    const T v2_0 = q_0[2 * C];
+    const T v3_0 = q_0[3 * C];
+    const int p_1 = p2 + 1;
+    const T* __restrict__ q_1 = in0 + (size_t)edge_ids[p_1] * 128 + uc;
+    const T v0_1 = q_1[0 * C];
+    const T v1_1 = q_1[1 * C];
+    const T v2_1 = q_1[2 * C];
+    const T v3_1 = q_1[3 * C];
+    {
+      s0 += v0_0;
+      s1 += v1_0;
+      s2 += v2_0;
+      s3 += v3_0;
+    }
+    {
+      s0 += v0_1;
+      s1 += v1_1;
+      s2 += v2_1;
+      s3 += v3_1;
+    }
+  }
+  if (p2 < end) {
+    const int p = p2;
+    const T* __restrict__ q = in0 + (size_t)edge_ids[p] * 128 + uc;
+    const T v0 = q[0 * C];
+    const T v1 = q[1 * C];
+    const T v2 = q[2 * C];
+    const T v3 = q[3 * C];
+    s0 += v0;
+    s1 += v1;
+    s2 += v2;
+    s3 += v3;
+  }
+  if (active) {
+    T* __restrict__ o = out0 + (size_t)out_rows[row] * 128 + u;
+    o[0 * C] += s0;
+    o[1 * C] += s1;
+    o[2 * C] += s2;
+    o[3 * C] += s3;
+  }
+}
+
+extern "C" __global__ void __launch_bounds__(256) conv_sender_sum_add_f32(
+    int rows,
+    const int* __restrict__ row_offsets,
+    const int* __restrict__ edge_ids,
+    const int* __restrict__ gather_rows,
+    const float* __restrict__ in0,
+    float* __restrict__ out0,
+    const int* __restrict__ out_rows) {
+  conv_sender_sum_add_body<float>(rows, row_offsets, edge_ids, gather_rows, in0, out0, out_rows);
+}
+
+extern "C" __global__ void __launch_bounds__(256) conv_sender_sum_add_f64(
+    int rows,
+    const int* __restrict__ row_offsets,
+    const int* __restrict__ edge_ids,
+    const int* __restrict__ gather_rows,
+    const double* __restrict__ in0,
+    double* __restrict__ out0,
+    const int* __restrict__ out_rows) {
+  conv_sender_sum_add_body<double>(rows, row_offsets, edge_ids, gather_rows, in0, out0, out_rows);
+}
+
 // conv_dual_forward: dual(channelwise_tensor_product), 40 paths, 344 coefficients; roles in [edge, gathered, edge, edge, gathered, edge] out [row, row]
 template <typename T>
 __device__ __forceinline__ void conv_dual_forward_body(int rows, const int* __restrict__ row_offsets, const int* __restrict__ edge_ids, const int* __restrict__ gather_rows, const T* __restrict__ in0, const T* __restrict__ in1, const T* __restrict__ in2, const T* __restrict__ in3, const T* __restrict__ in4, const T* __restrict__ in5, T* __restrict__ out0, T* __restrict__ out1) {
