@@ -28,12 +28,13 @@ struct WeightGradientKernel {
     /// (``partialCount(multiprocessors:)`` float64 scalars). Deterministic: a fixed split and a fixed-order sum.
     /// `splitLimit` caps the splits (the check uses it for long splits on small data).
     func run(
-        rows: Int, m: Int, n: Int, pairs: [(a: UInt64, b: UInt64)], c: UInt64, partials: DeviceBuffer, stream: CUDAStream,
-        splitLimit: Int = .max
+        rows: Int, m: Int, n: Int, pairs: [(a: UInt64, b: UInt64)], c: UInt64, partials: DeviceBuffer,
+        stream: CUDAStream, splitLimit: Int = .max
     ) throws {
         guard let first = pairs.first, pairs.count <= 2, rows > 0, WeightGradientKernelSource.inputs.contains(m) else {
             throw CUDAError.invalidArgument(
-                "weight gradient: \(pairs.count) operand pairs of \(rows) rows, m = \(m); expected 1 or 2 pairs, m 16, 32 or 64")
+                "weight gradient: \(pairs.count) operand pairs of \(rows) rows, m = \(m); expected 1 or 2 pairs, "
+                    + "m 16, 32 or 64")
         }
         let second = pairs.count == 2 ? pairs[1] : first
         let rows1 = pairs.count == 2 ? rows : 0
@@ -47,7 +48,8 @@ struct WeightGradientKernel {
         let per = ((total + splits - 1) / splits + chunk - 1) / chunk * chunk
         let count = m * n
         guard splits * count * 8 <= partials.byteCount else {
-            throw CUDAError.invalidArgument("weight gradient: \(splits) splits of \(count) need a larger partials buffer")
+            throw CUDAError.invalidArgument(
+                "weight gradient: \(splits) splits of \(count) need a larger partials buffer")
         }
         try module.kernel(named: "weight_gradient_3xtf32_m\(m)_n\(tile)").launch(
             grid: (columnTiles, splits, 1), block: (32 * warps, 1, 1), stream: stream,
