@@ -11,11 +11,10 @@
 ///   split), each block's `[m, tile]` sum of its split into `partials[y]` (`[splits, m, n]`, float64).
 /// - `weight_gradient_sum(count, splits, partials, c)`: `c[i] = Σ_s partials[s][i]` in split order, rounded once.
 ///
-/// Each k step of 8 splits A and B into TF32 parts (hi rounded to nearest, lo = v − hi exact in float32, its low bits
-/// dropped by the mma: ≤ 2⁻²² of v) and runs three products (`a_lo·b_hi + a_hi·b_lo + a_hi·b_hi`). The mma's own fp32
-/// accumulation truncates, so each 32 rows (two chunks) sum in fresh accumulators that are added to running float32
-/// sums with IEEE rounding, which go to the float64 partials every `WG_FLUSH` chunks (a float32 running sum over a
-/// split's ~7000 fresh sums would drift towards 1e-5).
+/// Each k step of 8 splits A and B into TF32 parts rounded to nearest and runs three products
+/// (`a_lo·b_hi + a_hi·b_lo + a_hi·b_hi`). The mma's own fp32 accumulation truncates, so each 16-row chunk sums in
+/// fresh accumulators that are added to running float32 sums with IEEE rounding, which go to the float64 partials
+/// every `WG_FLUSH` chunks (a float32 running sum over a split's ~15000 chunks would drift to ~1e-5).
 enum WeightGradientKernelSource {
     /// Columns of A (the MLP layer's inputs) with a kernel: one to four 16-row mma tiles.
     static let inputs: Set<Int> = [16, 32, 64]
@@ -25,11 +24,11 @@ enum WeightGradientKernelSource {
     static let code = """
 
         // ---- Radial MLP weight gradient (Sources/MACECUDA/Training/WeightGradientKernelSource.swift) ----
-        constexpr int WG_BK = 16, WG_STAGES = 3, WG_FRESH = 2, WG_FLUSH = 512;
+        constexpr int WG_BK = 16, WG_STAGES = 3, WG_FLUSH = 512;
 
         __device__ __forceinline__ unsigned wg_tf32(float v) { return (__float_as_uint(v) + 0x1000u) & 0xffffe000u; }
         __device__ __forceinline__ void wg_split(float v, unsigned& hi, unsigned& lo) {
-          hi = wg_tf32(v); lo = __float_as_uint(v - __uint_as_float(hi)); }
+          hi = wg_tf32(v); lo = wg_tf32(v - __uint_as_float(hi)); }
         __device__ __forceinline__ void wg_cp16(float* dst, const float* src, int bytes) {
           unsigned s;
           asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(s) : "l"(dst));
@@ -84,7 +83,7 @@ enum WeightGradientKernelSource {
         }
 
         // Block (column tile, split): WN warps, each all 16·MT rows of C × 32 columns (MT × 4 m16n8 tiles), over
-        // the split's rows in chunks of WG_BK, WG_STAGES-deep cp.async pipeline; fresh sums over WG_FRESH chunks.
+        // the split's rows in chunks of WG_BK, WG_STAGES-deep cp.async pipeline.
         template <int MT, int WN>
         __device__ __forceinline__ void wg_body(int n, long long rows0, long long rows1, long long per,
                                                 const float* __restrict__ a0, const float* __restrict__ b0,
@@ -98,13 +97,13 @@ enum WeightGradientKernelSource {
           const long long begin = (long long)blockIdx.y * per, end = min(rows0 + rows1, begin + per);
           const int chunks = begin < end ? int((end - begin + WG_BK - 1) / WG_BK) : 0;
           double* out = partials + (long long)blockIdx.y * M * n;
-          float acc[MT][4][4], p[MT][4][4];
+          float acc[MT][4][4];
           #pragma unroll
           for (int mt = 0; mt < MT; ++mt)
             #pragma unroll
             for (int nt = 0; nt < 4; ++nt)
               #pragma unroll
-              for (int q = 0; q < 4; ++q) { acc[mt][nt][q] = 0.f; p[mt][nt][q] = 0.f; }
+              for (int q = 0; q < 4; ++q) acc[mt][nt][q] = 0.f;
           if (chunks == 0) { wg_flush<MT>(acc, out, n, col0, true); return; }
           #pragma unroll
           for (int s = 0; s < WG_STAGES - 1; ++s) {
@@ -124,6 +123,13 @@ enum WeightGradientKernelSource {
             }
             const float* A = as[ch % WG_STAGES];
             const float* B = bs[ch % WG_STAGES];
+            float p[MT][4][4];
+            #pragma unroll
+            for (int mt = 0; mt < MT; ++mt)
+              #pragma unroll
+              for (int nt = 0; nt < 4; ++nt)
+                #pragma unroll
+                for (int q = 0; q < 4; ++q) p[mt][nt][q] = 0.f;
             #pragma unroll
             for (int kk = 0; kk < WG_BK; kk += 8) {
               // A fragment (m, k) = A[k][m]: rows gid, gid + 8 of each 16-row tile, k = tig, tig + 4.
@@ -150,13 +156,12 @@ enum WeightGradientKernelSource {
                 }
               }
             }
-            if ((ch + 1) % WG_FRESH != 0 && ch + 1 != chunks) continue;
             #pragma unroll
             for (int mt = 0; mt < MT; ++mt)
               #pragma unroll
               for (int nt = 0; nt < 4; ++nt)
                 #pragma unroll
-                for (int q = 0; q < 4; ++q) { acc[mt][nt][q] += p[mt][nt][q]; p[mt][nt][q] = 0.f; }
+                for (int q = 0; q < 4; ++q) acc[mt][nt][q] += p[mt][nt][q];
             if ((ch + 1) % WG_FLUSH == 0 || ch + 1 == chunks) {
               wg_flush<MT>(acc, out, n, col0, first);
               first = false;
