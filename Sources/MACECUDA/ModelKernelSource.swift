@@ -289,7 +289,7 @@ struct ModelKernelSource {
               forces[3 * i] = fx; forces[3 * i + 1] = fy; forces[3 * i + 2] = fz;
             }
 
-            """ + TrainingKernelSource.code + (mlp?.code ?? "")
+            """ + TrainingKernelSource.code + WeightGradientKernelSource.code + (mlp?.code ?? "")
     }
 
     /// The exact C99 hexadecimal literal of `value` (so float64 constants reach the kernel unrounded).

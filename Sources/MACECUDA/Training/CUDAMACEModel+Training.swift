@@ -324,7 +324,17 @@ extension CUDAMACEModel {
             }
             let input = try dualRadialInput(layer: layer, index: index, k, w, t)
             try timer.measure("train reverse: radial MLP dW") {
-                for (x, adjoint, beta) in [(input, g, 0.0), (tangent(input, e * mlp.inputs), gTangent, 1.0)] {
+                let pairs = [(a: input, b: g), (a: tangent(input, e * mlp.inputs), b: gTangent)]
+                if let partials = t.weightGradientPartials,
+                    WeightGradientKernel.fits(
+                        inputs: mlp.inputs, outputs: mlp.outputs, addresses: pairs.flatMap { [$0.a, $0.b] })
+                {
+                    // float32: 3xTF32 on tensor cores (float32-class error), split over the edges.
+                    return try WeightGradientKernel(module: kernels.module).run(
+                        rows: e, m: mlp.inputs, n: mlp.outputs, pairs: pairs, c: gradients[k], partials: partials,
+                        stream: stream)
+                }
+                for ((x, adjoint), beta) in zip(pairs, [0.0, 1.0]) {
                     try runner.gemm(
                         m: mlp.inputs, n: mlp.outputs, k: e, a: GEMMOperand(address: x, leadingDimension: mlp.inputs),
                         transposeA: true, b: GEMMOperand(address: adjoint, leadingDimension: mlp.outputs),

@@ -60,6 +60,8 @@ final class TrainingWorkspace {
     /// the sender CSR (nil where it would not leave ``Workspace/memoryReserve`` free: the sender-CSR kernel that
     /// gathers the conv outputs' adjoints per edge runs instead).
     let edgeFeatureAdjoints: DeviceBuffer?
+    /// float32: the split-K partials of the radial MLP's 3xTF32 weight gradient (``WeightGradientKernel``), f64.
+    let weightGradientPartials: DeviceBuffer?
 
     init(layout: GraphLayout, model: CUDAMACEModel) throws {
         let run = model.runner
@@ -108,6 +110,9 @@ final class TrainingWorkspace {
         let columns = layers.map { $0.contraction.source.plan.weightColumns.count * $0.contraction.source.plan.channels }.max() ?? 1
         contractionNodeGradient = try run.buffer(n * columns)
         ones = try run.upload([Double](repeating: 1, count: max(n, 1)))
+        let partials = WeightGradientKernel.partialCount(multiprocessors: run.context.device.multiprocessorCount)
+        weightGradientPartials = model.precision == .float32
+            ? try DeviceBuffer(context: run.context, byteCount: partials * 8, stream: run.stream) : nil
         let edgeTerms = 2 * e * widest(\.upWidth)
         let free = try run.context.memoryInfo().free
         edgeFeatureAdjoints = free >= edgeTerms * run.elementSize + Workspace.memoryReserve

@@ -63,6 +63,7 @@ struct SelftestCommand: ParsableCommand {
                         context: context, folder: url, report: { Self.emit($0.line) }, table: Self.emit)
                 }
                 if groups.contains(.training) {
+                    results += WeightGradientCheck.run(context: context) { Self.emit($0.line) }
                     results += MACETrainingSelftest.run(context: context, folder: url) { Self.emit($0.line) }
                 }
             } else if let fixtures {
