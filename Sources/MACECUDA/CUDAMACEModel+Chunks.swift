@@ -21,7 +21,7 @@ extension CUDAMACEModel {
     }
 
     /// The `i`-th chunk's last radial layer input for edges `base..<base + rows`: the fused hidden layers run on the
-    /// chunk (pre-activations into ``chunkPreActivations(_:_:_:)``), or `act(z)` of the layer before it gathered from
+    /// chunk (pre-activations into ``chunkPreActivations(_:_:_:)``), or `act(z)` of the layer before it copied from
     /// the kept pre-activations, or the radial basis; then its output (the chunk's conv weights) in `weights`. On the
     /// model's stream (cuBLAS).
     private func chunkEdgeWeights(
@@ -35,13 +35,13 @@ extension CUDAMACEModel {
                 edges: rows, x: row(w.radial, base, width: kernels.source.besselCount), weights: hidden, z: z,
                 out: input.address, mode: last.splitWeight != nil ? .split3xTF32 : .plain, stream: stream)
         } else if count >= 2, let z = w.preActivations[t][count - 2], let activation = layer.radialMLP[count - 2].activation {
-            try kernels.gatherRows(
-                z.address, out: input.address, rows: rows, width: last.inputs, ids: 0, base: base,
+            try kernels.copyRows(
+                z.address, out: input.address, rows: rows, width: last.inputs, base: base,
                 activation: activation, scale: layer.radialMLP[count - 2].activationScale,
                 split: last.splitWeight != nil, stream: stream)
         } else {
-            try kernels.gatherRows(
-                w.radial.address, out: input.address, rows: rows, width: last.inputs, ids: 0, base: base,
+            try kernels.copyRows(
+                w.radial.address, out: input.address, rows: rows, width: last.inputs, base: base,
                 stream: stream)
         }
         if let split = last.splitWeight, count >= 2 {

@@ -17,9 +17,9 @@ import Foundation
 ///   `g ← g · scale · act′(z)` in place.
 /// - `act_forward_split_{silu,tanh}_f32(n, width, z, out, scale)`: `x = scale · act(z)` written as rows
 ///   `[x_hi | x_hi | x_lo]` of `3·width` for a 3xTF32 GEMM (``PrecisionPolicy/float32``).
-/// - `gather_rows(n, width, ids, base, src, out)`, `gather_act_{silu,tanh}(n, width, ids, base, z, out, scale)`:
-///   row i of `out` = row `ids[i]` (or `base + i` when `ids` is null) of `src`, or `scale · act` of it (edge chunks);
-///   `gather_act_split_{silu,tanh}_f32` writes the latter as 3xTF32 rows `[hi | hi | lo]`.
+/// - `copy_rows(n, width, base, src, out)`, `copy_act_{silu,tanh}(n, width, base, z, out, scale)`: row i of `out` =
+///   row `base + i` of `src`, or `scale · act` of it (edge chunks); `copy_act_split_{silu,tanh}_f32` writes the
+///   latter as 3xTF32 rows `[hi | hi | lo]`.
 /// - 16-bit policies (H = `swiftmace_bf16` / `swiftmace_fp16`, suffix `bf16` / `f16`): `to_half_H(n, x f32, out H)`;
 ///   `act_forward_{silu,tanh}_H(n, z f32, x H, scale)`: `x = scale · act(z)` rounded to H;
 ///   `act_backward_{silu,tanh}_H(n, z f32, g f32, out H, scale)`: `out = g · scale · act′(z)` rounded to H.
@@ -208,23 +208,23 @@ struct ModelKernelSource {
                 double* __restrict__ gv) { \\
               edge_embedding_backward_body<T>(edges, vectors, bessel_w, prefactor, r_max, gsh, gradial, gv); }
 
-            // Row gathers for edge chunks: row i of `out` is row (ids ? ids[i] : base + i) of the source.
-            #define SWIFTMACE_GATHER(T, SUFFIX) \
-            extern "C" __global__ void gather_rows_##SUFFIX(long long n, int width, const int* __restrict__ ids, long long base, \
+            // Row copies for edge chunks: row i of `out` is row base + i of the source.
+            #define SWIFTMACE_COPY_ROWS(T, SUFFIX) \
+            extern "C" __global__ void copy_rows_##SUFFIX(long long n, int width, long long base, \
                 const T* __restrict__ src, T* __restrict__ out) { \
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
               const long long r = i / width, c = i % width; \
-              out[i] = src[(ids ? (long long)ids[r] : base + r) * width + c]; } \
-            extern "C" __global__ void gather_act_silu_##SUFFIX(long long n, int width, const int* __restrict__ ids, long long base, \
+              out[i] = src[(base + r) * width + c]; } \
+            extern "C" __global__ void copy_act_silu_##SUFFIX(long long n, int width, long long base, \
                 const T* __restrict__ z, T* __restrict__ out, T scale) { \
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
               const long long r = i / width, c = i % width; \
-              out[i] = silu(z[(ids ? (long long)ids[r] : base + r) * width + c]) * scale; } \
-            extern "C" __global__ void gather_act_tanh_##SUFFIX(long long n, int width, const int* __restrict__ ids, long long base, \
+              out[i] = silu(z[(base + r) * width + c]) * scale; } \
+            extern "C" __global__ void copy_act_tanh_##SUFFIX(long long n, int width, long long base, \
                 const T* __restrict__ z, T* __restrict__ out, T scale) { \
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
               const long long r = i / width, c = i % width; \
-              out[i] = tanh_act(z[(ids ? (long long)ids[r] : base + r) * width + c]) * scale; }
+              out[i] = tanh_act(z[(base + r) * width + c]) * scale; }
 
             // float32 → 16-bit GEMM operands (the 16-bit policies).
             #define SWIFTMACE_HALF(H, SUFFIX) \\
@@ -245,8 +245,8 @@ struct ModelKernelSource {
 
             SWIFTMACE_ELEMENTWISE(float, f32)
             SWIFTMACE_ELEMENTWISE(double, f64)
-            SWIFTMACE_GATHER(float, f32)
-            SWIFTMACE_GATHER(double, f64)
+            SWIFTMACE_COPY_ROWS(float, f32)
+            SWIFTMACE_COPY_ROWS(double, f64)
 
             // x = scale · act(z) split for a 3xTF32 GEMM: row r of `out` is [x_hi | x_hi | x_lo], x_hi = x with its
             // low 13 mantissa bits cleared (exact in TF32), x_lo = x − x_hi (exact in float32).
@@ -259,17 +259,17 @@ struct ModelKernelSource {
               const long long r = i / width, c = i % width; \
               float* o = out + r * 3 * width + c; o[0] = hi; o[width] = hi; o[2 * width] = x - hi; }
             SWIFTMACE_SPLIT(silu<float>, silu)
-            // The same for rows gathered by edge (edge chunks): row i of `out` from row (ids ? ids[i] : base + i) of z.
-            #define SWIFTMACE_GATHER_SPLIT(ACT, NAME) \
-            extern "C" __global__ void gather_act_split_##NAME##_f32(long long n, int width, const int* __restrict__ ids, \
-                long long base, const float* __restrict__ z, float* __restrict__ out, float scale) { \
+            // The same for a range of rows (edge chunks): row i of `out` from row base + i of z.
+            #define SWIFTMACE_COPY_SPLIT(ACT, NAME) \
+            extern "C" __global__ void copy_act_split_##NAME##_f32(long long n, int width, long long base, \
+                const float* __restrict__ z, float* __restrict__ out, float scale) { \
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \
               const long long r = i / width, c = i % width; \
-              const float x = ACT(z[(ids ? (long long)ids[r] : base + r) * width + c]) * scale; \
+              const float x = ACT(z[(base + r) * width + c]) * scale; \
               const float hi = __uint_as_float(__float_as_uint(x) & 0xffffe000u); \
               float* o = out + r * 3 * width + c; o[0] = hi; o[width] = hi; o[2 * width] = x - hi; }
-            SWIFTMACE_GATHER_SPLIT(silu<float>, silu)
-            SWIFTMACE_GATHER_SPLIT(tanh_act<float>, tanh)
+            SWIFTMACE_COPY_SPLIT(silu<float>, silu)
+            SWIFTMACE_COPY_SPLIT(tanh_act<float>, tanh)
             SWIFTMACE_SPLIT(tanh_act<float>, tanh)
 
             extern "C" __global__ void forces(int nodes, const int* __restrict__ receiver_offsets,

@@ -91,24 +91,23 @@ struct ModelKernels {
             [.int64(Int64(count)), .int32(Int32(width)), .buffer(z), .buffer(split), .float32(Float(scale))], stream)
     }
 
-    /// Rows of `source` (`width` wide) into `out`: row i ← row `ids[i]` (address of an int32 array) or `base + i`
-    /// when `ids` is 0; with an activation, `scale · act(row)`, and with `split` (float32, activation given) as
-    /// 3xTF32 rows `[hi | hi | lo]` of `3 · width`.
-    func gatherRows(
-        _ source: UInt64, out: UInt64, rows: Int, width: Int, ids: UInt64, base: Int, activation: String? = nil,
+    /// Rows `base..<base + rows` of `source` (`width` wide) into `out`; with an activation, `scale · act(row)`, and
+    /// with `split` (float32, activation given) as 3xTF32 rows `[hi | hi | lo]` of `3 · width`.
+    func copyRows(
+        _ source: UInt64, out: UInt64, rows: Int, width: Int, base: Int, activation: String? = nil,
         scale: Double = 1, split: Bool = false, stream: CUDAStream
     ) throws {
         let count = rows * width
         var arguments: [KernelArgument] = [
-            .int64(Int64(count)), .int32(Int32(width)), .pointer(ids), .int64(Int64(base)), .pointer(source), .pointer(out),
+            .int64(Int64(count)), .int32(Int32(width)), .int64(Int64(base)), .pointer(source), .pointer(out),
         ]
         if let activation, split {
             arguments.append(.float32(Float(scale)))
-            try launch("gather_act_split_" + activation + "_f32", count: count, typed: false, arguments, stream)
+            try launch("copy_act_split_" + activation + "_f32", count: count, typed: false, arguments, stream)
             return
         }
         if activation != nil { arguments.append(value(scale)) }
-        try launch(activation.map { "gather_act_" + $0 } ?? "gather_rows", count: count, arguments, stream)
+        try launch(activation.map { "copy_act_" + $0 } ?? "copy_rows", count: count, arguments, stream)
     }
 
     /// `g ← g · scale · act′(z)`.
@@ -122,7 +121,7 @@ struct ModelKernels {
 
     /// Where the fused radial MLP's forward writes the last hidden activation (`mode` of `mlp_forward_*`).
     enum MLPOutput: Int32 {
-        case none = 0, plain, split3xTF32, bfloat16, float16
+        case plain = 1, split3xTF32, bfloat16, float16
     }
 
     /// The fused hidden radial MLP forward (``RadialMLPShape``): pre-activations into `z` (one address per hidden

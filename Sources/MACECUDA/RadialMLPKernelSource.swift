@@ -48,7 +48,7 @@ struct RadialMLPShape: Equatable {
     /// Kernel entry points:
     /// - `mlp_forward_<act>_f64(edges, x T[E,inputs], w T[hidden weights], z_0 … z_{depth−1} T[E,width],
     ///   out, mode)` (float64, IEEE FMAs, one edge row per thread): the pre-activations `z_k` and the last hidden
-    ///   activation `a` in `out` by `mode`: 0 none, 1 `T[E,width]`, and for float32 only (the `_tc` kernels) 2
+    ///   activation `a` in `out` by `mode`: 0 nowhere, 1 `T[E,width]`, and for float32 only (the `_tc` kernels) 2
     ///   3xTF32 rows `[a_hi | a_hi | a_lo]` of `3·width` (parts rounded to nearest), 3 bf16, 4 fp16.
     /// - `mlp_backward_<act>_f64(edges, g T[E,width], w, z_0 … z_{depth−1}, gx T[E,inputs], accumulate)`:
     ///   from `g` = d/d(last hidden activation), `gx (+)= d/dx`.
