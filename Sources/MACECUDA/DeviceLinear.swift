@@ -123,11 +123,6 @@ struct PathGEMMs {
         for (buffer, block) in zip(weights, blocks) { try runner.overwriteWeights(buffer, with: block) }
     }
 
-    /// A model weight's gradient (flat, the model's layout) from the device weights' gradients.
-    func modelGradient(_ deviceGradients: [[Double]]) -> [Double] {
-        zip(deviceGradients, factors).flatMap { gradient, factor in gradient.map { $0 * factor } }
-    }
-
     /// Multiply-adds of one row (forward; the transposed map is the same).
     var flopsPerRow: Int { paths.reduce(0) { $0 + 2 * $1.mulIn * $1.mulOut * $1.components } }
 }

@@ -65,36 +65,49 @@ struct ParameterGradientBuffers {
 
     /// Downloads the gradients and maps them to the model's parameters: flat, in `parameterNames` order (embedding;
     /// per interaction linear_up, radial layers, linear, skip TP; per product the contractions' weights, ν from the
-    /// correlation down, then its linear; readouts), each the model's layout.
+    /// correlation down, then its linear; readouts), each the model's layout. One pass over the arena with plain
+    /// loops (closures over ~10⁶ values cost milliseconds, which a small system's training step would feel).
     func download(_ model: CUDAMACEModel) throws -> [[Double]] {
         let values = try model.runner.download(arena, count: count)
-        func read(_ slice: GradientSlice) -> [Double] { Array(values[slice.offset..<(slice.offset + slice.count)]) }
-        func paths(_ gemms: PathGEMMs, _ slices: [GradientSlice]) -> [Double] { gemms.modelGradient(slices.map(read)) }
-        var result = [paths(model.embedding.gemms, embedding)]
-        for (layer, g) in zip(model.layers, layers) {
-            result.append(paths(layer.linearUp.gemms, g.linearUp))
-            for (mlp, slice) in zip(layer.radialMLP, g.radial) {
-                result.append(read(slice).map { $0 * mlp.scale })
+        return values.withUnsafeBufferPointer { v in
+            /// The slices one after another, each times its factor (a device weight's gradient is the model's
+            /// divided by the factor folded into that weight at upload).
+            func scaled(_ slices: [GradientSlice], _ factors: [Double]) -> [Double] {
+                let total = slices.reduce(0) { $0 + $1.count }
+                return [Double](unsafeUninitializedCapacity: total) { out, initialized in
+                    var at = 0
+                    for (slice, factor) in zip(slices, factors) {
+                        for i in 0..<slice.count { out[at + i] = v[slice.offset + i] * factor }
+                        at += slice.count
+                    }
+                    initialized = total
+                }
             }
-            result.append(paths(layer.linear.gemms, g.linear))
-            result.append(paths(layer.skip.gemms, g.skip))
-        }
-        for (layer, g) in zip(model.layers, layers) {
-            result += contractionGradients(layer, read(g.contraction), model: model)
-            result.append(paths(layer.productLinear.gemms, g.productLinear))
-        }
-        for (readout, g) in zip(model.readouts, readouts) {
-            result.append(paths(readout.first.gemms, g.first))
-            if let (_, _, second) = readout.hidden, let secondBuffers = g.second {
-                result.append(paths(second.gemms, secondBuffers))
+            func paths(_ gemms: PathGEMMs, _ slices: [GradientSlice]) -> [Double] { scaled(slices, gemms.factors) }
+            var result = [paths(model.embedding.gemms, embedding)]
+            for (layer, g) in zip(model.layers, layers) {
+                result.append(paths(layer.linearUp.gemms, g.linearUp))
+                for (mlp, slice) in zip(layer.radialMLP, g.radial) { result.append(scaled([slice], [mlp.scale])) }
+                result.append(paths(layer.linear.gemms, g.linear))
+                result.append(paths(layer.skip.gemms, g.skip))
             }
+            for (layer, g) in zip(model.layers, layers) {
+                result += contractionGradients(layer, UnsafeBufferPointer(rebasing: v[g.contraction.offset...]), model: model)
+                result.append(paths(layer.productLinear.gemms, g.productLinear))
+            }
+            for (readout, g) in zip(model.readouts, readouts) {
+                result.append(paths(readout.first.gemms, g.first))
+                if let (_, _, second) = readout.hidden, let secondBuffers = g.second {
+                    result.append(paths(second.gemms, secondBuffers))
+                }
+            }
+            return result
         }
-        return result
     }
 
     /// The contraction weights' gradients `[n_el, K·C]` per (output o, ν = correlation…1), from the per-column sums.
     private func contractionGradients(
-        _ layer: DeviceLayer, _ sums: [Double], model: CUDAMACEModel
+        _ layer: DeviceLayer, _ sums: UnsafeBufferPointer<Double>, model: CUDAMACEModel
     ) -> [[Double]] {
         let descriptor = layer.contractionDescriptor
         let source = layer.contraction.source
