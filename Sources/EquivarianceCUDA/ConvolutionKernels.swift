@@ -12,7 +12,7 @@ import Equivariance
 /// walk the receiver CSR; ``senderBackward(senders:weight:x2:dmid:dx1:scalar:stream:)`` the sender CSR (or, with a
 /// per-edge buffer, ``backwardWithEdgeDx1(receivers:weight:x1:x2:dmid:dweight:dx1Edges:dx2:scalar:stream:)`` then
 /// ``senderSum(senders:dx1Edges:dx1:scalar:stream:)``). The dual kernels (`dualForward`, `dualWeightBackward`,
-/// `dualSenderBackward`, `dualEdgeDx1`) take device addresses only. All outputs are overwritten (no
+/// `dualSenderBackward`, `dualBackwardInPlace`) take device addresses only. All outputs are overwritten (no
 /// zeroing needed), with no atomics: bitwise reproducible.
 public final class ConvolutionKernels: @unchecked Sendable {
     public let source: ConvolutionKernelSource
@@ -208,19 +208,26 @@ public final class ConvolutionKernels: @unchecked Sendable {
             addresses: [0, x1, x2, 0, x1Tangent, x2Tangent, dmid, dmidTangent, dweight, dweightTangent], stream: stream)
     }
 
-    /// Each edge's terms of the sender-feature adjoints of the same reverse pass, `dx1Edges` and `dx1EdgesTangent`
-    /// (`[edges, x1 size]` each, ir_mul), walking the receiver CSR, which reads `dmid` and `dmidTangent` once per
-    /// receiver instead of once per edge; ``senderSum(senders:dx1Edges:dx1:scalar:stream:)`` on each then gives what
+    /// The whole reverse of `dualForward` but the sums over senders, walking the receiver CSR: the per-edge weight
+    /// adjoints written over the weights (`dweight` over `weight`, `dweightTangent` over `weightTangent`, as in
+    /// ``dualWeightBackward(receivers:x1:x1Tangent:x2:x2Tangent:dmid:dmidTangent:dweight:dweightTangent:scalar:stream:)``),
+    /// and each edge's terms of the sender-feature adjoints, `dx1Edges` and `dx1EdgesTangent` (`[edges, x1 size]`
+    /// each, ir_mul), reading `dmid` and `dmidTangent` once per receiver; ``senderSum(senders:dx1Edges:dx1:scalar:stream:)``
+    /// on each then gives what
     /// ``dualSenderBackward(senders:weight:weightTangent:x2:x2Tangent:dmid:dmidTangent:dx1:dx1Tangent:scalar:stream:)``
     /// gives. Device addresses (see `dualForward`).
-    public func dualEdgeDx1(
-        receivers: DeviceEdgeCSR, weight: UInt64, weightTangent: UInt64, x2: UInt64, x2Tangent: UInt64, dmid: UInt64,
-        dmidTangent: UInt64, dx1Edges: UInt64, dx1EdgesTangent: UInt64, scalar: KernelScalar, stream: CUDAStream
+    public func dualBackwardInPlace(
+        receivers: DeviceEdgeCSR, weight: UInt64, weightTangent: UInt64, x1: UInt64, x1Tangent: UInt64, x2: UInt64,
+        x2Tangent: UInt64, dmid: UInt64, dmidTangent: UInt64, dx1Edges: UInt64, dx1EdgesTangent: UInt64,
+        scalar: KernelScalar, stream: CUDAStream
     ) throws {
         try GeneratedLaunch.graph(
-            module.kernel(named: source.dualEdgeDx1.entryName(scalar)), source.dualEdgeDx1, csr: receivers,
-            addresses: [weight, 0, x2, weightTangent, 0, x2Tangent, dmid, dmidTangent, dx1Edges, dx1EdgesTangent],
-            stream: stream)
+            module.kernel(named: source.dualBackwardInPlace.entryName(scalar)), source.dualBackwardInPlace,
+            csr: receivers,
+            addresses: [
+                weight, x1, x2, weightTangent, x1Tangent, x2Tangent, dmid, dmidTangent, weight, dx1Edges, weightTangent,
+                dx1EdgesTangent,
+            ], stream: stream)
     }
 
     /// The sender-feature adjoints of the same reverse pass, summed per sender row over the sender CSR:

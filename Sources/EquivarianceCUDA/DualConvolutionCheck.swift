@@ -1,7 +1,7 @@
 // SwiftMACE, MIT licence.
 // DualConvolutionCheck: one graph's conv_tp dual forward, dual weight backward and dual sender backward on the GPU,
-// and the sender adjoints by the per-edge route (edge terms, then sender sums), against the float64
-// ReferenceExecutor on the rewritten polynomials, with stacked value/tangent buffers.
+// and the in-place route (weight adjoints over the weights, per-edge sender terms, then sender sums), against the
+// float64 ReferenceExecutor on the rewritten polynomials, with stacked value/tangent buffers.
 
 import Support
 import CUDA
@@ -66,6 +66,8 @@ struct DualConvolutionCheck {
         let dweight = try buffers.poisoned(count: 2 * edges * w, scalar)
         let dx1 = try buffers.poisoned(count: 2 * atoms * d1, scalar)
         let edgeTerms = try buffers.poisoned(count: 2 * edges * d1, scalar)
+        // The in-place route overwrites its weights with their adjoints: a copy of them per run.
+        let inPlaceWeight = try buffers.poisoned(count: 2 * edges * w, scalar)
         let edgeDx1 = try buffers.poisoned(count: 2 * atoms * d1, scalar)
         func tangent(_ buffer: DeviceBuffer, rows: Int, width: Int) -> UInt64 {
             buffer.address + UInt64(rows * width * scalar.byteSize)
@@ -90,9 +92,12 @@ struct DualConvolutionCheck {
                 x2: x2.address, x2Tangent: tangent(x2, rows: edges, width: d2), dmid: dmid.address,
                 dmidTangent: tangent(dmid, rows: atoms, width: dm), dx1: dx1.address,
                 dx1Tangent: tangent(dx1, rows: atoms, width: d1), scalar: scalar, stream: stream)
-            try kernels.dualEdgeDx1(
-                receivers: receivers, weight: weight.address, weightTangent: tangent(weight, rows: edges, width: w),
-                x2: x2.address, x2Tangent: tangent(x2, rows: edges, width: d2), dmid: dmid.address,
+            try inPlaceWeight.copy(from: weight, byteCount: 2 * edges * w * scalar.byteSize, stream: stream)
+            try kernels.dualBackwardInPlace(
+                receivers: receivers, weight: inPlaceWeight.address,
+                weightTangent: tangent(inPlaceWeight, rows: edges, width: w), x1: x1.address,
+                x1Tangent: tangent(x1, rows: atoms, width: d1), x2: x2.address,
+                x2Tangent: tangent(x2, rows: edges, width: d2), dmid: dmid.address,
                 dmidTangent: tangent(dmid, rows: atoms, width: dm), dx1Edges: edgeTerms.address,
                 dx1EdgesTangent: tangent(edgeTerms, rows: edges, width: d1), scalar: scalar, stream: stream)
             for block in [0, edges] {
@@ -105,8 +110,10 @@ struct DualConvolutionCheck {
                 IrMulLayout.fromIrMul(Array(mids[..<(atoms * dm)]), operand: midOperand),
                 IrMulLayout.fromIrMul(Array(mids[(atoms * dm)...]), operand: midOperand),
             ]
-            let weights = try buffers.download(dweight, count: 2 * edges * w, scalar)
-            outputs += [Array(weights[..<(edges * w)]), Array(weights[(edges * w)...])]
+            for adjoints in [dweight, inPlaceWeight] {
+                let weights = try buffers.download(adjoints, count: 2 * edges * w, scalar)
+                outputs += [Array(weights[..<(edges * w)]), Array(weights[(edges * w)...])]
+            }
             for features in [dx1, edgeDx1] {
                 let values = try buffers.download(features, count: 2 * atoms * d1, scalar)
                 outputs += [
@@ -117,10 +124,11 @@ struct DualConvolutionCheck {
             runs.append(outputs)
         }
         let names = [
-            "mid", "mid tangent", "dweight", "dweight tangent", "dx1", "dx1 tangent", "dx1 (edge route)",
-            "dx1 tangent (edge route)",
+            "mid", "mid tangent", "dweight", "dweight tangent", "dweight (in place)", "dweight tangent (in place)",
+            "dx1", "dx1 tangent", "dx1 (edge route)", "dx1 tangent (edge route)",
         ]
-        let expected = reference.outputs + reference.outputs.suffix(2)
+        let r = reference.outputs
+        let expected = [r[0], r[1], r[2], r[3], r[2], r[3], r[4], r[5], r[4], r[5]]
         let errors = zip(runs[0], expected).map { KernelCheckMath.relativeError($0, $1) }
         let bound = KernelCheckMath.bound(scalar)
         let identical = KernelCheckMath.identical(runs[0], runs[1])

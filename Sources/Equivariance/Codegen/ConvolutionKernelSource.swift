@@ -29,10 +29,11 @@
 ///   `w̄ = ∂⟨m̄, m⟩/∂w + ∂⟨ṁ̄, ṁ⟩/∂w` and `ẇ̄ = ∂⟨ṁ̄, ṁ⟩/∂ẇ`; `m̄`, `ṁ̄` read once per receiver row.
 /// - ``dualSenderBackward``: sender CSR, `backward(withRespectTo: [1, 4])` of the dual: `x̄1`, `ẋ̄1` summed per
 ///   sender row, `m̄`, `ṁ̄` gathered from the receiver (no atomics).
-/// - ``dualEdgeDx1`` then ``senderSum`` on each block: the sender adjoints in two passes, as for the plain backward:
-///   the receiver-CSR kernel (`backward(withRespectTo: [1, 4])` of the dual, per-edge outputs) writes each edge's
-///   `x̄1` and `ẋ̄1` terms, reading `m̄`, `ṁ̄` once per receiver instead of gathering them per edge; the sender CSR
-///   sums the terms. It reads the weights, so it runs before ``dualWeightBackward`` where that overwrites them.
+/// - ``dualBackwardInPlace`` then ``senderSum`` on each feature block: the last two in two passes, as for the plain
+///   backward: the receiver-CSR kernel (`backward(withRespectTo: [0, 1, 3, 4])` of the dual, every output per edge)
+///   writes `w̄` over `w` and `ẇ̄` over `ẇ` (in place: each edge's weights are read once, and nothing reads them
+///   after) and each edge's `x̄1` and `ẋ̄1` terms, reading `m̄`, `ṁ̄` once per receiver instead of gathering them
+///   per edge; the sender CSR sums the terms.
 /// They have no 16-bit weight storage (entry points `…_f32`, `…_f64` only).
 ///
 /// The per-edge weights (`weight`, and `dweight` of the backward) are in the storage type `W`: float32 kernels also
@@ -54,7 +55,7 @@ public struct ConvolutionKernelSource: Sendable {
     public let dualForward: GeneratedKernel
     public let dualWeightBackward: GeneratedKernel
     public let dualSenderBackward: GeneratedKernel
-    public let dualEdgeDx1: GeneratedKernel
+    public let dualBackwardInPlace: GeneratedKernel
     public let halfForward: GeneratedKernel
     public let halfBackward: GeneratedKernel
     public let halfBackwardWithEdgeDx1: GeneratedKernel
@@ -71,6 +72,9 @@ public struct ConvolutionKernelSource: Sendable {
     public let dualWeightBackwardPolynomial: EquivariantPolynomial
     /// `dualPolynomial.backward(withRespectTo: [1, 4])`: `[…dual inputs, dmid, ddmid] → [dx1, ddx1]`.
     public let dualSenderBackwardPolynomial: EquivariantPolynomial
+    /// `dualPolynomial.backward(withRespectTo: [0, 1, 3, 4])`: `[…dual inputs, dmid, ddmid] → [dweight, dx1,
+    /// ddweight, ddx1]`.
+    public let dualFullBackwardPolynomial: EquivariantPolynomial
     /// The module: prelude and every kernel above but the 16-bit feature variants.
     public let code: String
     /// The module of the 16-bit feature variants (prelude, ``halfForward``, ``halfBackward``,
@@ -111,6 +115,7 @@ public struct ConvolutionKernelSource: Sendable {
         dualPolynomial = try descriptor.polynomial.dual(withRespectTo: [0, 1, 2])
         dualWeightBackwardPolynomial = try dualPolynomial.backward(withRespectTo: [0, 3])
         dualSenderBackwardPolynomial = try dualPolynomial.backward(withRespectTo: [1, 4])
+        dualFullBackwardPolynomial = try dualPolynomial.backward(withRespectTo: [0, 1, 3, 4])
         dualForward = try GraphKernelGenerator(
             dualPolynomial, name: prefix + "_dual_forward",
             inputRoles: [.edge, .gathered, .edge, .edge, .gathered, .edge], outputRoles: [.row, .row]
@@ -123,13 +128,14 @@ public struct ConvolutionKernelSource: Sendable {
             dualSenderBackwardPolynomial, name: prefix + "_dual_sender_backward",
             inputRoles: [.edge, .row, .edge, .edge, .row, .edge, .gathered, .gathered], outputRoles: [.row, .row]
         ).generate()
-        dualEdgeDx1 = try GraphKernelGenerator(
-            dualSenderBackwardPolynomial, name: prefix + "_dual_edge_dx1",
-            inputRoles: [.edge, .gathered, .edge, .edge, .gathered, .edge, .row, .row], outputRoles: [.edge, .edge]
+        dualBackwardInPlace = try GraphKernelGenerator(
+            dualFullBackwardPolynomial, name: prefix + "_dual_backward_in_place",
+            inputRoles: [.edge, .gathered, .edge, .edge, .gathered, .edge, .row, .row],
+            outputRoles: [.edge, .edge, .edge, .edge], inPlace: [0: 0, 2: 3]
         ).generate()
         code = GeneratedModule.source([
             forward, backward, senderBackward, backwardWithEdgeDx1, senderSum, senderSumAdd, dualForward,
-            dualWeightBackward, dualSenderBackward, dualEdgeDx1,
+            dualWeightBackward, dualSenderBackward, dualBackwardInPlace,
         ])
         halfForward = try GraphKernelGenerator(
             forwardPolynomial, name: prefix + "_half_forward", inputRoles: [.edge, .gathered, .edge],

@@ -26,6 +26,8 @@ public enum GraphOperandRole: String, Sendable, Hashable {
 /// component and first factor, `acc += f0 · (Σ c · f1 ⋯)`. Edge outputs with a channel are written per edge;
 /// edge outputs without one are summed over channels (warp shuffles, then per-warp partials in shared memory
 /// added in a fixed order), so such kernels run one row per block. Every sum has a fixed order: deterministic.
+/// An output may overwrite a per-edge input in place (`inPlace`): those two pointers lose `__restrict__`, so the
+/// compiler keeps each edge's loads before its stores (each element is read, then written, by the same thread).
 public struct GraphKernelGenerator {
     /// Edges staged per shared-memory round of a channel reduction.
     static let reductionChunk = 32
@@ -44,16 +46,19 @@ public struct GraphKernelGenerator {
     /// Whether only the 16-bit storage entry points are emitted (a variant of another kernel whose scalar entry
     /// points would repeat that kernel's).
     let halfOnly: Bool
+    /// Output index → the input index whose buffer it overwrites.
+    let inPlace: [Int: Int]
 
     /// Checks that `polynomial` fits the kernel form.
     /// - Throws: `EquivarianceError.unsupported` naming the term or operand that does not fit: a term that is not
     ///   uniform 1d or has no channel at all, differing channel extents, an operand read with and without a
     ///   channel, a gathered output, a row output without a channel, role lists of the wrong length, a stored
-    ///   operand without a channel, `halfOnly` without stored operands.
+    ///   operand without a channel, `halfOnly` without stored operands, an in-place pair that is not a per-edge input
+    ///   and a per-edge output of one size, both with a channel and in the same type.
     public init(
         _ polynomial: EquivariantPolynomial, name: String, inputRoles: [GraphOperandRole],
         outputRoles: [GraphOperandRole], storedInputs: Set<Int> = [], storedOutputs: Set<Int> = [],
-        halfOnly: Bool = false
+        halfOnly: Bool = false, inPlace: [Int: Int] = [:]
     ) throws {
         let label = "graph kernel '\(name)' of '\(polynomial.name)'"
         guard inputRoles.count == polynomial.inputs.count, outputRoles.count == polynomial.outputs.count else {
@@ -115,6 +120,18 @@ public struct GraphKernelGenerator {
         if halfOnly && storedInputs.isEmpty && storedOutputs.isEmpty {
             throw EquivarianceError.unsupported("\(label): 16-bit entry points only, but no operand is stored in 16 bits")
         }
+        for (k, n) in inPlace.sorted(by: { $0.key < $1.key }) {
+            guard outputRoles.indices.contains(k), inputRoles.indices.contains(n), outputRoles[k] == .edge,
+                inputRoles[n] == .edge, outputChannel[k] == true, inputChannel[n] == true,
+                polynomial.outputs[k].size == polynomial.inputs[n].size,
+                storedOutputs.contains(k) == storedInputs.contains(n)
+            else {
+                throw EquivarianceError.unsupported(
+                    "\(label): output \(k) in place of input \(n); expected a per-edge output and a per-edge input of "
+                        + "one size, both with a channel and stored alike")
+            }
+        }
+        self.inPlace = inPlace
         self.storedInputs = storedInputs
         self.storedOutputs = storedOutputs
         self.halfOnly = halfOnly
@@ -142,8 +159,8 @@ public struct GraphKernelGenerator {
             ("const int* __restrict__", "gather_rows"),
         ]
         let stores = !storedInputs.isEmpty || !storedOutputs.isEmpty
-        parameters += polynomial.inputs.indices.map { ("const \(inputType($0))* __restrict__", "in\($0)") }
-        parameters += polynomial.outputs.indices.map { ("\(outputType($0))* __restrict__", "out\($0)") }
+        parameters += polynomial.inputs.indices.map { ("const \(inputType($0))*\(inputRestrict($0))", "in\($0)") }
+        parameters += polynomial.outputs.indices.map { ("\(outputType($0))*\(outputRestrict($0))", "out\($0)") }
         let body = bodyLines(rowsPerBlock: rowsPerBlock)
         let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
         var code = "// \(name): \(polynomial.name), \(polynomial.pathCount) paths, \(polynomial.coefficientCount) "
@@ -216,6 +233,10 @@ public struct GraphKernelGenerator {
         channel == true ? "\(comp) * C" : "\(comp)"
     }
 
+    /// ` __restrict__` unless the operand is half of an in-place pair.
+    private func inputRestrict(_ n: Int) -> String { inPlace.values.contains(n) ? "" : " __restrict__" }
+    private func outputRestrict(_ k: Int) -> String { inPlace[k] == nil ? " __restrict__" : "" }
+
     /// The element type of input `n` / output `k`: the storage type `W` or the scalar `T`.
     private func inputType(_ n: Int) -> String { storedInputs.contains(n) ? "W" : "T" }
     private func outputType(_ k: Int) -> String { storedOutputs.contains(k) ? "W" : "T" }
@@ -263,7 +284,7 @@ public struct GraphKernelGenerator {
         }
         for (n, input) in polynomial.inputs.enumerated() where inputRoles[n] != .row && !usedInputs[n].isEmpty {
             let index = inputRoles[n] == .edge ? "e" : "g"
-            loads.append("const \(inputType(n))* __restrict__ q\(n) = in\(n) + \(index) * \(input.size)"
+            loads.append("const \(inputType(n))*\(inputRestrict(n)) q\(n) = in\(n) + \(index) * \(input.size)"
                 + (inputHasChannel[n] == true ? " + uc;" : ";"))
             locals.append("q\(n)")
             let comps = usedInputs[n].sorted()
@@ -286,7 +307,7 @@ public struct GraphKernelGenerator {
         work += statements
         for (k, output) in polynomial.outputs.enumerated() where outputRoles[k] == .edge && outputHasChannel[k] == true {
             work.append("if (active) {")
-            work.append("  \(outputType(k))* __restrict__ o\(k) = out\(k) + e * \(output.size) + u;")
+            work.append("  \(outputType(k))*\(outputRestrict(k)) o\(k) = out\(k) + e * \(output.size) + u;")
             for comp in 0..<(output.size / channels) {
                 let value = usedOutputs[k].contains(comp) ? outputName(k, comp) : "T(0)"
                 work.append("  " + store(k, comp, value))

@@ -269,10 +269,11 @@ extension CUDAMACEModel {
             t.oneHot, t.embeddingGradient, ranges: [0..<(2 * n)], into: d.addresses(d.embedding), run)
     }
 
-    /// conv_tp's reverse over its dual forward: the sender features' adjoints, then the per-edge weights' (receiver
-    /// CSR), written over the edge weights and their tangents, which nothing reads after (the adjoints need no
-    /// buffers of their own). The sender adjoints come per edge from a receiver-CSR kernel, summed over the sender
-    /// CSR, or without that buffer from the sender-CSR kernel, which gathers the conv outputs' adjoints per edge.
+    /// conv_tp's reverse over its dual forward. The per-edge weights' adjoints are written over the weights and their
+    /// tangents, which nothing reads after (the adjoints need no buffers of their own). With the per-edge buffer one
+    /// receiver-CSR kernel writes them and each edge's terms of the sender features' adjoints, summed over the sender
+    /// CSR; without it the sender-CSR kernel (which gathers the conv outputs' adjoints per edge) runs first, as it reads
+    /// the weights, then the receiver-CSR weight adjoints.
     private func dualConvBackward(
         layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace, timer: BlockTimer?
     ) throws {
@@ -280,23 +281,28 @@ extension CUDAMACEModel {
         let (up, weights, weightTangent) = (t.up[index], w.edgeWeights[index], t.weightTangent(index, w))
         let dmidTangent = tangent(t.midGradient, n * layer.midWidth)
         let upGradientTangent = tangent(t.upGradient, n * layer.upWidth)
-        try timer.measure("train reverse: conv_tp dx") {
-            if let terms = t.edgeFeatureAdjoints {
-                let termsTangent = tangent(terms, e * layer.upWidth)
-                try layer.conv.dualEdgeDx1(
-                    receivers: w.receiverCSR, weight: weights.address, weightTangent: weightTangent, x2: w.sh.address,
-                    x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
-                    dx1Edges: terms.address, dx1EdgesTangent: termsTangent, scalar: scalar, stream: stream)
+        if let terms = t.edgeFeatureAdjoints {
+            let termsTangent = tangent(terms, e * layer.upWidth)
+            try timer.measure("train reverse: conv_tp dR, per-edge dx") {
+                try layer.conv.dualBackwardInPlace(
+                    receivers: w.receiverCSR, weight: weights.address, weightTangent: weightTangent, x1: up.address,
+                    x1Tangent: tangent(up, n * layer.upWidth), x2: w.sh.address, x2Tangent: t.shTangent.address,
+                    dmid: t.midGradient.address, dmidTangent: dmidTangent, dx1Edges: terms.address,
+                    dx1EdgesTangent: termsTangent, scalar: scalar, stream: stream)
+            }
+            try timer.measure("train reverse: conv_tp dx sums") {
                 for (edgeTerms, target) in [(terms.address, t.upGradient.address), (termsTangent, upGradientTangent)] {
                     try layer.conv.senderSum(
                         senders: w.senderCSR, dx1Edges: edgeTerms, dx1: target, scalar: scalar, stream: stream)
                 }
-            } else {
-                try layer.conv.dualSenderBackward(
-                    senders: w.senderCSR, weight: weights.address, weightTangent: weightTangent, x2: w.sh.address,
-                    x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
-                    dx1: t.upGradient.address, dx1Tangent: upGradientTangent, scalar: scalar, stream: stream)
             }
+            return
+        }
+        try timer.measure("train reverse: conv_tp dx") {
+            try layer.conv.dualSenderBackward(
+                senders: w.senderCSR, weight: weights.address, weightTangent: weightTangent, x2: w.sh.address,
+                x2Tangent: t.shTangent.address, dmid: t.midGradient.address, dmidTangent: dmidTangent,
+                dx1: t.upGradient.address, dx1Tangent: upGradientTangent, scalar: scalar, stream: stream)
         }
         try timer.measure("train reverse: conv_tp dR") {
             try layer.conv.dualWeightBackward(

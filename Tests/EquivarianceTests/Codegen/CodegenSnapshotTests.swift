@@ -97,7 +97,9 @@ import Testing
         let source = try Self.convolution()
         // (weight, x1, x2, their tangents) → (mid, its tangent); plain T storage, two entry points each.
         #expect(source.dualPolynomial.inputs.count == 6 && source.dualPolynomial.outputs.count == 2)
-        for kernel in [source.dualForward, source.dualWeightBackward, source.dualSenderBackward, source.dualEdgeDx1] {
+        for kernel in [
+            source.dualForward, source.dualWeightBackward, source.dualSenderBackward, source.dualBackwardInPlace,
+        ] {
             #expect(kernel.code.contains("template <typename T>\n"))
             #expect(!kernel.code.contains("_f32_bf16"))
             // No channel reduction (the per-edge weight adjoints have a channel): 8 rows of 32 channels per block.
@@ -108,9 +110,13 @@ import Testing
         // The weight backward reads no weight; the sender backward reads no x1 (the polynomial is linear in each).
         #expect(!source.dualWeightBackward.code.contains("in0 +") && !source.dualWeightBackward.code.contains("in3 +"))
         #expect(!source.dualSenderBackward.code.contains("in1 +") && !source.dualSenderBackward.code.contains("in4 +"))
-        // The per-edge route of the sender adjoints reads no x1 either, and the conv outputs' adjoints once per row.
-        #expect(!source.dualEdgeDx1.code.contains("in1 +") && !source.dualEdgeDx1.code.contains("in4 +"))
-        #expect(source.dualEdgeDx1.code.contains("row6 = in6 + (size_t)row"))
+        // The in-place kernel reads the conv outputs' adjoints once per row and writes the weight adjoints over the
+        // weights: those two pairs of pointers, and only they, without __restrict__.
+        let inPlace = source.dualBackwardInPlace.code
+        #expect(inPlace.contains("row6 = in6 + (size_t)row"))
+        #expect(inPlace.contains("const T* in0,") && inPlace.contains("const T* in3,"))
+        #expect(inPlace.contains("T* out0,") && inPlace.contains("T* out2,"))
+        #expect(inPlace.contains("const T* __restrict__ in1,") && inPlace.contains("T* __restrict__ out1,"))
         #expect(source.code.contains("void __launch_bounds__(256) conv_dual_sender_backward_f64("))
     }
 
