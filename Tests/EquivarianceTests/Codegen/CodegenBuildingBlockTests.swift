@@ -105,6 +105,25 @@ import Testing
         }
     }
 
+    @Test func graphGeneratorRefusesAnInPlacePairOfDifferentShapes() throws {
+        let conv = try ChannelwiseTensorProductDescriptor(
+            irreps1: Irreps(parsing: "4x0e"), irreps2: Irreps.sphericalHarmonics(lmax: 1), target: Irreps(parsing: "4x0e+4x1o"))
+        // backward w.r.t. [weight, x2]: outputs dweight (per edge, like the weight) and dx2 (per edge, no channel).
+        let backward = try conv.polynomial.backward(withRespectTo: [0, 2])
+        let roles: [GraphOperandRole] = [.edge, .gathered, .edge, .row]
+        #expect(throws: EquivarianceError.unsupported(
+            "graph kernel 'bad' of '\(backward.name)': output 1 in place of input 0; expected a per-edge output and a "
+                + "per-edge input of one size, both with a channel and stored alike")) {
+            try GraphKernelGenerator(backward, name: "bad", inputRoles: roles, outputRoles: [.edge, .edge], inPlace: [1: 0])
+        }
+        // dweight over the weight is a valid pair: only those two pointers lose __restrict__.
+        let code = try GraphKernelGenerator(
+            backward, name: "ok", inputRoles: roles, outputRoles: [.edge, .edge], inPlace: [0: 0]
+        ).generate().code
+        #expect(code.contains("const T* in0,") && code.contains("T* out0,"))
+        #expect(code.contains("const T* __restrict__ in1,") && code.contains("T* __restrict__ out1"))
+    }
+
     /// Runs the lines of ``GraphKernelGenerator/warpTransposeSum(_:store:)`` for 32 lanes, lane l's value j being
     /// 100·l + j, and returns what is stored per index. Knows only the statement forms that function writes.
     private func simulateWarpSum(count: Int) -> [Int: Double] {
