@@ -55,10 +55,6 @@ struct RadialMLPShape: Equatable {
     /// - `mlp_forward_tc_<act>`, `mlp_backward_tc_<act>`: the same for float32 on tensor cores (3xTF32 products,
     ///   128 threads, ``tensorCoreSharedBytes`` of dynamic shared memory, blocks looping over 128-edge tiles);
     ///   `mlp_{forward,backward}_tc1_<act>` with one TF32 product (the 16-bit policies).
-    /// - `mlp_tangent_<act>_f32(edges, xt f32[E,inputs], w, z_0 … z_{depth−1}, zt_0 … zt_{depth−1}, out, mode)`
-    ///   (training): the tangents `ż_k` of the pre-activations along the input tangent `xt`, from the pass's kept `z_k`
-    ///   (IEEE FMAs, one edge row per thread), and the last hidden activation's tangent in `out` by `mode` (1
-    ///   `f32[E,width]`, 2 3xTF32 rows as the forward's mode 2).
     /// - `mlp_grad_3xtf32(rows, k, a f32[rows,k], b f32[2,width,k], c f32[rows,width])`: `c = a · (b_hi + b_lo)ᵀ`
     ///   with `b` the last layer's weight `[width, k]` pre-split into TF32 parts and `a` split in registers,
     ///   three TF32 products (`a_lo·b_hi + a_hi·b_lo + a_hi·b_hi`) per k step: float32-class error.
@@ -68,8 +64,6 @@ struct RadialMLPShape: Equatable {
         let zList = (0..<depth).map { "z\($0)" }.joined(separator: ", ")
         let zInF = (0..<depth).map { "const float* __restrict__ z\($0)" }.joined(separator: ", ")
         let zOutF = (0..<depth).map { "float* __restrict__ z\($0)" }.joined(separator: ", ")
-        let ztOutF = (0..<depth).map { "float* __restrict__ zt\($0)" }.joined(separator: ", ")
-        let ztList = (0..<depth).map { "zt\($0)" }.joined(separator: ", ")
         let act = activation == "silu" ? "silu" : "tanh_act", grad = activation == "silu" ? "silu_grad" : "tanh_grad"
         return """
             // Fused radial MLP (Sources/MACECUDA/RadialMLPKernelSource.swift).
@@ -206,52 +200,6 @@ struct RadialMLPShape: Equatable {
               const T* const z[MLP_D] = {\(zList)}; \\
               mlp_backward_body<T>(edges, g, w, z, gx, accumulate); }
             SWIFTMACE_MLP(double, f64)
-
-            // Training (float32): the hidden layers' tangents along an input tangent `xt`, `ż_k = ẋ_{k−1} · W_k` and
-            // `ẋ_k = act′(z_k) · ż_k` with the pass's kept pre-activations `z_k` (IEEE FMAs, one edge row per thread);
-            // each `ż_k` into `zt_k`, the last `ẋ` into `out` as rows of MLP_H (mode 1) or 3xTF32 rows `[hi | hi |
-            // lo]` (mode 2, as `act_forward_split`).
-            __device__ __forceinline__ void mlp_tile_store_split(const float* tile, float* __restrict__ dst, long long row0,
-                                                                 int rows) {
-              for (int i = threadIdx.x; i < rows * MLP_H; i += blockDim.x) {
-                const int r = i / MLP_H, c = i % MLP_H;
-                const float v = tile[r * MLP_LD + c];
-                const float hi = __uint_as_float(__float_as_uint(v) & 0xffffe000u);
-                float* o = dst + (row0 + r) * 3 * MLP_H + c;
-                o[0] = hi; o[MLP_H] = hi; o[2 * MLP_H] = v - hi;
-              }
-            }
-            extern "C" __global__ void __launch_bounds__(MLPTile<float>::rows) mlp_tangent_\(activation)_f32(int edges,
-                const float* __restrict__ xt, const float* __restrict__ w, \(zInF), \(ztOutF), float* __restrict__ out,
-                int mode) {
-              const float* const z[MLP_D] = {\(zList)};
-              float* const zt[MLP_D] = {\(ztList)};
-              constexpr int ROWS = MLPTile<float>::rows;
-              __shared__ float tile[ROWS * MLP_LD];
-              const long long row0 = (long long)blockIdx.x * ROWS;
-              const int rows = min(ROWS, int(edges - row0));
-              float* row = tile + threadIdx.x * MLP_LD;
-              mlp_tile_load(tile, xt, row0, rows, MLP_IN);
-              __syncthreads();
-              float acc[MLP_H];
-              #pragma unroll 1
-              for (int k = 0; k < MLP_D; ++k) {
-                mlp_row_times(row, k == 0 ? MLP_IN : MLP_H, w + (k == 0 ? 0 : MLP_IN * MLP_H + (k - 1) * MLP_H * MLP_H), acc);
-                __syncthreads();
-                #pragma unroll
-                for (int j = 0; j < MLP_H; ++j) row[j] = acc[j];
-                __syncthreads();
-                mlp_tile_store(tile, zt[k], row0, rows);
-                __syncthreads();
-                mlp_tile_load(tile, z[k], row0, rows, MLP_H);
-                __syncthreads();
-                #pragma unroll
-                for (int j = 0; j < MLP_H; ++j) row[j] = \(grad)(row[j]) * acc[j];
-              }
-              __syncthreads();
-              if (mode == 1) mlp_tile_store(tile, out, row0, rows);
-              else mlp_tile_store_split(tile, out, row0, rows);
-            }
 
             // 3xTF32 `c = a · bᵀ` (b = [b_hi; b_lo], each [MLP_H, k]): 128 rows per block, 4 warps of 32 rows ×
             // MLP_H columns (m16n8k8 tiles), k in steps of 16 double-buffered with cp.async.

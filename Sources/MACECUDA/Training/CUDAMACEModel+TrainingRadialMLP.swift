@@ -8,10 +8,8 @@ extension CUDAMACEModel {
     /// The tangents of layer `index`'s radial MLP: the values are the energy + forces pass's (its pre-activations
     /// and edge weights), so each layer is one GEMM over the E tangent rows (the tangent map is the same linear map)
     /// and activations run on (value, tangent) pairs; the conv weights' tangents land in ``TrainingWorkspace``. Under
-    /// float32 the last layer's GEMM is 3xTF32 as in the pass, its input split by the activation kernel; with the
-    /// fused MLP kernels the hidden layers' tangents are one kernel (``fusedDualRadialForward``).
+    /// float32 the last layer's GEMM is 3xTF32 as in the pass, its input split by the activation kernel.
     func dualRadialForward(layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace) throws {
-        if try fusedDualRadialForward(layer: layer, index: index, w, t) { return }
         let e = t.edges
         var input = tangent(t.radial, e * kernels.source.besselCount)
         let weightTangent = t.weightTangent(index, w)
@@ -48,36 +46,6 @@ extension CUDAMACEModel {
                 count: count, scale: mlp.activationScale, stream: stream)
             input = next
         }
-    }
-
-    /// ``dualRadialForward(layer:index:_:_:)`` through the fused float32 kernels (``RadialMLPShape``): the hidden
-    /// tangents by `mlp_tangent`, which writes the last hidden tangent as the last layer's (3xTF32-split) input, then
-    /// that layer's GEMM. Returns false where the layer has no fused kernels.
-    private func fusedDualRadialForward(layer: DeviceLayer, index: Int, _ w: Workspace, _ t: TrainingWorkspace) throws
-        -> Bool
-    {
-        guard scalar == .float32, let hidden = layer.hiddenWeights, let last = layer.radialMLP.last else { return false }
-        let e = t.edges
-        let depth = layer.radialMLP.count - 1
-        let z = w.preActivations[index].prefix(depth).compactMap { $0?.address }
-        let zTangent = t.mlpTangents[index].prefix(depth).compactMap { $0?.address }
-        guard z.count == depth, zTangent.count == depth else { return false }
-        let split = last.splitWeight.flatMap { weight in w.splitActivation.map { (weight, $0) } }
-        let input = split?.1.address ?? tangent(t.mlpInput, e * last.inputs)
-        try kernels.mlpTangent(
-            edges: e, xTangent: tangent(t.radial, e * kernels.source.besselCount), weights: hidden, z: z,
-            zTangent: zTangent, out: input, split: split != nil, stream: stream)
-        let c = GEMMOperand(address: t.weightTangent(index, w), leadingDimension: last.outputs)
-        if let (weight, _) = split {
-            try runner.gemm(
-                m: e, n: last.outputs, k: 3 * last.inputs, a: GEMMOperand(address: input, leadingDimension: 3 * last.inputs),
-                b: GEMMOperand(address: weight.address, leadingDimension: last.outputs), c: c, tf32: true)
-        } else {
-            try runner.gemm(
-                m: e, n: last.outputs, k: last.inputs, a: GEMMOperand(address: input, leadingDimension: last.inputs),
-                b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs), c: c)
-        }
-        return true
     }
 
     /// The radial MLP's weight gradients from the edge weights' adjoints (primal in the workspace's edge weights,

@@ -53,22 +53,6 @@ extension ModelKernels {
              .float32(Float(scale))], stream)
     }
 
-    /// The fused radial MLP's hidden tangents (float32, ``RadialMLPShape``): from the input tangent `xTangent`
-    /// `[edges, inputs]` and the kept pre-activations `z`, each pre-activation's tangent into `zTangent` (one address
-    /// per hidden layer, `[edges, width]` each), and the last hidden activation's tangent into `out`, as 3xTF32 rows
-    /// `[hi | hi | lo]` of `3·width` with `split`, else `[edges, width]`.
-    func mlpTangent(
-        edges: Int, xTangent: UInt64, weights: DeviceBuffer, z: [UInt64], zTangent: [UInt64], out: UInt64,
-        split: Bool, stream: CUDAStream
-    ) throws {
-        guard let shape = source.mlp, edges > 0 else { return }
-        let rows = 128
-        try module.kernel(named: "mlp_tangent_\(shape.activation)_f32").launch(
-            grid: ((edges + rows - 1) / rows, 1, 1), block: (rows, 1, 1), stream: stream,
-            arguments: [.int32(Int32(edges)), .pointer(xTangent), .buffer(weights)] + z.map { .pointer($0) }
-                + zTangent.map { .pointer($0) } + [.pointer(out), .int32(split ? 2 : 1)])
-    }
-
     /// The reverse of ``dualActivation(_:z:zTangent:x:xTangent:count:scale:stream:)``, in place on the adjoints
     /// `(x̄, ẋ̄)` at `gradient` and `gradientTangent`: `x̄ ← scale·(σ′(z)·x̄ + σ″(z)·ż·ẋ̄)`, `ẋ̄ ← scale·σ′(z)·ẋ̄`.
     func dualActivationBackward(
