@@ -44,19 +44,7 @@ extension CUDAMACEModel {
                 w.radial.address, out: input.address, rows: rows, width: last.inputs, base: base,
                 stream: stream)
         }
-        if let split = last.splitWeight, count >= 2 {
-            try runner.gemm(
-                m: rows, n: last.outputs, k: 3 * last.inputs,
-                a: GEMMOperand(address: input.address, leadingDimension: 3 * last.inputs),
-                b: GEMMOperand(address: split.address, leadingDimension: last.outputs),
-                c: GEMMOperand(address: weights.address, leadingDimension: last.outputs), tf32: true)
-        } else {
-            try runner.gemm(
-                m: rows, n: last.outputs, k: last.inputs,
-                a: GEMMOperand(address: input.address, leadingDimension: last.inputs),
-                b: GEMMOperand(address: last.weight.address, leadingDimension: last.outputs),
-                c: GEMMOperand(address: weights.address, leadingDimension: last.outputs))
-        }
+        try last.forward(rows: rows, x: input.address, splitInput: count >= 2, c: weights.address, runner)
     }
 
     /// conv_tp forward per receiver chunk into `mid`: each chunk's weights on the model's stream, its conv kernel

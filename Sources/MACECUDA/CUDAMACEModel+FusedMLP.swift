@@ -36,19 +36,14 @@ extension CUDAMACEModel {
     /// The last radial layer's GEMM from its input `x` into `edgeWeights[t]`.
     private func lastRadialForward(_ last: DeviceRadialLayer, x: DeviceBuffer, _ t: Int, _ w: Workspace) throws {
         let (e, n, k) = (w.edges, last.outputs, last.inputs)
-        let c = GEMMOperand(address: w.edgeWeights[t].address, leadingDimension: n)
-        let (input, weight) = (
-            GEMMOperand(address: x.address, leadingDimension: k), GEMMOperand(address: last.weight.address, leadingDimension: n)
-        )
-        if runner.half != nil {
-            try runner.halfGEMM(m: e, n: n, k: k, a: input, b: weight, c: c, halfOutput: true)
-        } else if let split = last.splitWeight {
-            try runner.gemm(
-                m: e, n: n, k: 3 * k, a: GEMMOperand(address: x.address, leadingDimension: 3 * k),
-                b: GEMMOperand(address: split.address, leadingDimension: n), c: c, tf32: true)
-        } else {
-            try runner.gemm(m: e, n: n, k: k, a: input, b: weight, c: c)
+        guard runner.half != nil else {
+            return try last.forward(
+                rows: e, x: x.address, splitInput: last.splitWeight != nil, c: w.edgeWeights[t].address, runner)
         }
+        try runner.halfGEMM(
+            m: e, n: n, k: k, a: GEMMOperand(address: x.address, leadingDimension: k),
+            b: GEMMOperand(address: last.weight.address, leadingDimension: n),
+            c: GEMMOperand(address: w.edgeWeights[t].address, leadingDimension: n), halfOutput: true)
     }
 
     /// d/d(the last layer's input) `[rows, h]` at `c` from d/d(edge weights) `[rows, weight_numel]` at `a`: 3xTF32

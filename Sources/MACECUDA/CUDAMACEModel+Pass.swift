@@ -110,18 +110,8 @@ extension CUDAMACEModel {
             let last = k == layer.radialMLP.count - 1
             if last && w.chunked { break }
             guard let z = w.preActivations[t][k] ?? w.edgeWeights.dropFirst(t).first else { break }
-            if let split = layer.radialMLP[k].splitWeight, let splitInput = w.splitActivation, x === splitInput {
-                try runner.gemm(
-                    m: e, n: mlp.outputs, k: 3 * mlp.inputs,
-                    a: GEMMOperand(address: splitInput.address, leadingDimension: 3 * mlp.inputs),
-                    b: GEMMOperand(address: split.address, leadingDimension: mlp.outputs),
-                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs), tf32: true)
-            } else {
-                try runner.gemm(
-                    m: e, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: x.address, leadingDimension: mlp.inputs),
-                    b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
-                    c: GEMMOperand(address: z.address, leadingDimension: mlp.outputs))
-            }
+            try mlp.forward(
+                rows: e, x: x.address, splitInput: w.splitActivation.map { x === $0 } ?? false, c: z.address, runner)
             guard let activation = mlp.activation else {
                 x = z
                 continue

@@ -22,6 +22,24 @@ struct DeviceRadialLayer {
     let splitWeight: DeviceBuffer?
 }
 
+extension DeviceRadialLayer {
+    /// `c = x · W` over `rows` rows by the runner's GEMM (float32 or float64 operands). With `splitInput`, `x` holds
+    /// 3xTF32 rows `[x_hi | x_hi | x_lo]` of `3 · inputs` and the product runs against ``splitWeight`` on TF32 tensor
+    /// cores (float32-class error); otherwise `x` is `[rows, inputs]`.
+    func forward(rows: Int, x: UInt64, splitInput: Bool, c: UInt64, _ runner: GEMMRunner) throws {
+        let output = GEMMOperand(address: c, leadingDimension: outputs)
+        if splitInput, let split = splitWeight {
+            try runner.gemm(
+                m: rows, n: outputs, k: 3 * inputs, a: GEMMOperand(address: x, leadingDimension: 3 * inputs),
+                b: GEMMOperand(address: split.address, leadingDimension: outputs), c: output, tf32: true)
+        } else {
+            try runner.gemm(
+                m: rows, n: outputs, k: inputs, a: GEMMOperand(address: x, leadingDimension: inputs),
+                b: GEMMOperand(address: weight.address, leadingDimension: outputs), c: output)
+        }
+    }
+}
+
 /// One interaction + product layer.
 struct DeviceLayer {
     let residual: Bool

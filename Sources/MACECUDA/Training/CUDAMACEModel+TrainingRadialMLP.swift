@@ -16,18 +16,9 @@ extension CUDAMACEModel {
         for (k, mlp) in layer.radialMLP.enumerated() {
             let last = k == layer.radialMLP.count - 1
             let zTangent = t.mlpTangents[index][k]?.address ?? weightTangent
-            if let split = mlp.splitWeight, let splitInput = w.splitActivation, input == splitInput.address {
-                try runner.gemm(
-                    m: e, n: mlp.outputs, k: 3 * mlp.inputs,
-                    a: GEMMOperand(address: input, leadingDimension: 3 * mlp.inputs),
-                    b: GEMMOperand(address: split.address, leadingDimension: mlp.outputs),
-                    c: GEMMOperand(address: zTangent, leadingDimension: mlp.outputs), tf32: true)
-            } else {
-                try runner.gemm(
-                    m: e, n: mlp.outputs, k: mlp.inputs, a: GEMMOperand(address: input, leadingDimension: mlp.inputs),
-                    b: GEMMOperand(address: mlp.weight.address, leadingDimension: mlp.outputs),
-                    c: GEMMOperand(address: zTangent, leadingDimension: mlp.outputs))
-            }
+            try mlp.forward(
+                rows: e, x: input, splitInput: w.splitActivation.map { input == $0.address } ?? false, c: zTangent,
+                runner)
             guard let activation = mlp.activation, let z = w.preActivations[index][k] else { continue }
             let count = e * mlp.outputs
             if !last, layer.radialMLP[k + 1].splitWeight != nil, let splitInput = w.splitActivation {
