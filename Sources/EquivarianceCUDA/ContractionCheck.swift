@@ -60,13 +60,13 @@ struct ContractionCheck {
         try kernels.backward(
             nodes: nodes, elements: elements, coefficients: table, x: xBuffer, dout: dout, dx: dx, scalar: scalar,
             stream: buffers.stream)
-        let outError = KernelCheckMath.relativeError(
+        let outError = SelftestMath.relativeError(
             IrMulLayout.fromIrMul(try buffers.download(out, count: nodes * b.size, scalar), operand: b), reference.out)
-        let dxError = KernelCheckMath.relativeError(
+        let dxError = SelftestMath.relativeError(
             IrMulLayout.fromIrMul(try buffers.download(dx, count: nodes * x.size, scalar), operand: x), reference.dx)
         let bound = KernelCheckMath.bound(scalar)
         return (outError <= bound && dxError <= bound,
-                "\(nodes) nodes, \(descriptor.elementCount) elements: B \(KernelCheckMath.scientific(outError)), "
-                    + "dx \(KernelCheckMath.scientific(dxError)) ≤ \(KernelCheckMath.scientific(bound))")
+                "\(nodes) nodes, \(descriptor.elementCount) elements: B \(SelftestMath.scientific(outError)), "
+                    + "dx \(SelftestMath.scientific(dxError)) ≤ \(SelftestMath.scientific(bound))")
     }
 }

@@ -85,13 +85,13 @@ struct ConvolutionCheck {
         }
         let expected = [reference.mid, reference.dweight, reference.dx2, reference.dx1]
         let names = ["mid", "dweight", "dsh", "dx1"]
-        let errors = (Array(zip(runs[0], expected)) + Array(zip(runs[2], expected))).map { KernelCheckMath.relativeError($0, $1) }
+        let errors = (Array(zip(runs[0], expected)) + Array(zip(runs[2], expected))).map { SelftestMath.relativeError($0, $1) }
         let bound = KernelCheckMath.bound(scalar)
         let identical = KernelCheckMath.identical(runs[0], runs[1]) && KernelCheckMath.identical(runs[2], runs[3])
         let passed = errors.allSatisfy { $0 <= bound } && identical
         let labels = names + names.map { $0 + " (edge dx1 + sender sum)" }
         let listed = KernelCheckMath.listing(labels, errors)
-        return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(KernelCheckMath.scientific(bound)); "
+        return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(SelftestMath.scientific(bound)); "
             + "two runs bitwise \(identical ? "identical" : "DIFFERENT")")
     }
 }

@@ -114,16 +114,16 @@ struct DualContractionCheck {
             return IrMulLayout.fromIrMul(Array(values[start..<(start + count)]), operand: operand)
         }
         let errors = [
-            ("B", KernelCheckMath.relativeError(half(out, b, false), reference.out)),
-            ("dB", KernelCheckMath.relativeError(half(out, b, true), reference.outTangent)),
-            ("dx", KernelCheckMath.relativeError(half(dx, x, false), reference.dx)),
-            ("d(dx)", KernelCheckMath.relativeError(half(dx, x, true), reference.dxTangent)),
-            ("dW", KernelCheckMath.relativeError(weights.flatMap { $0 }, reference.weightGradients.flatMap { $0 })),
+            ("B", SelftestMath.relativeError(half(out, b, false), reference.out)),
+            ("dB", SelftestMath.relativeError(half(out, b, true), reference.outTangent)),
+            ("dx", SelftestMath.relativeError(half(dx, x, false), reference.dx)),
+            ("d(dx)", SelftestMath.relativeError(half(dx, x, true), reference.dxTangent)),
+            ("dW", SelftestMath.relativeError(weights.flatMap { $0 }, reference.weightGradients.flatMap { $0 })),
         ]
         let bound = KernelCheckMath.bound(scalar)
         let text = KernelCheckMath.listing(errors.map(\.0), errors.map(\.1))
         return (errors.allSatisfy { $0.1 <= bound },
                 "\(nodes) nodes, \(descriptor.elementCount) elements, \(columns.count) weight columns: \(text) ≤ "
-                    + KernelCheckMath.scientific(bound))
+                    + SelftestMath.scientific(bound))
     }
 }

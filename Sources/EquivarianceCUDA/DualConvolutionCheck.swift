@@ -129,12 +129,12 @@ struct DualConvolutionCheck {
         ]
         let r = reference.outputs
         let expected = [r[0], r[1], r[2], r[3], r[2], r[3], r[4], r[5], r[4], r[5]]
-        let errors = zip(runs[0], expected).map { KernelCheckMath.relativeError($0, $1) }
+        let errors = zip(runs[0], expected).map { SelftestMath.relativeError($0, $1) }
         let bound = KernelCheckMath.bound(scalar)
         let identical = KernelCheckMath.identical(runs[0], runs[1])
         let passed = errors.allSatisfy { $0 <= bound } && identical
         let listed = KernelCheckMath.listing(names, errors)
-        return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(KernelCheckMath.scientific(bound)); "
+        return (passed, "\(atoms) atoms, \(edges) edges (unsorted): \(listed) ≤ \(SelftestMath.scientific(bound)); "
             + "two runs bitwise \(identical ? "identical" : "DIFFERENT")")
     }
 }

@@ -30,18 +30,7 @@ public enum EquivariantKernelSelftest {
         context: CUDAContext, seed: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000),
         report: @escaping (SelftestResult) -> Void
     ) -> [SelftestResult] {
-        var results: [SelftestResult] = []
-        func check(_ name: String, _ body: () throws -> (Bool, String)) {
-            let result: SelftestResult
-            do {
-                let (passed, detail) = try body()
-                result = SelftestResult(name: name, passed: passed, detail: detail)
-            } catch {
-                result = SelftestResult(name: name, passed: false, detail: "\(error)")
-            }
-            results.append(result)
-            report(result)
-        }
+        var run = SelftestRun(report: report)
         var generator = SeededGenerator(seed: seed)
         var conv: ConvolutionKernels?
         var contraction: SymmetricContractionKernels?
@@ -52,10 +41,10 @@ public enum EquivariantKernelSelftest {
         do {
             stream = try CUDAStream(context: context)
         } catch {
-            check("equivariant kernels: stream") { throw error }
-            return results
+            run.check("equivariant kernels: stream") { throw error }
+            return run.results
         }
-        check("equivariant kernels: generate and compile") {
+        run.check("equivariant kernels: generate and compile") {
             let cache = try KernelCache(context: context)
             let start = Date()
             let descriptor = try layer2Convolution(channels: 128)
@@ -87,14 +76,14 @@ public enum EquivariantKernelSelftest {
                 let checker = ConvolutionCheck(kernels: conv, graph: graph, buffers: buffers)
                 var reference: ConvolutionCheck.Reference?
                 for scalar in KernelScalar.allCases {
-                    check("conv_tp \(label) \(scalar)") {
+                    run.check("conv_tp \(label) \(scalar)") {
                         if reference == nil { reference = try checker.reference(&generator) }
                         guard let reference else { return (false, "no reference") }
                         return try checker.compare(reference, scalar)
                     }
                 }
                 for storage in HalfStorage.allCases {
-                    check("conv_tp 16-bit features \(label) \(storage)") {
+                    run.check("conv_tp 16-bit features \(label) \(storage)") {
                         if reference == nil { reference = try checker.reference(&generator) }
                         guard let reference, let kernels = halfConvs[storage] else { return (false, "no reference") }
                         return try HalfFeatureCheck(buffers: buffers, storage: storage)
@@ -104,7 +93,7 @@ public enum EquivariantKernelSelftest {
                 let dualChecker = DualConvolutionCheck(kernels: conv, graph: graph, buffers: buffers)
                 var dualReference: DualConvolutionCheck.Reference?
                 for scalar in KernelScalar.allCases {
-                    check("conv_tp dual \(label) \(scalar)") {
+                    run.check("conv_tp dual \(label) \(scalar)") {
                         if dualReference == nil { dualReference = try dualChecker.reference(&generator) }
                         guard let dualReference else { return (false, "no reference") }
                         return try dualChecker.compare(dualReference, scalar)
@@ -117,14 +106,14 @@ public enum EquivariantKernelSelftest {
                 kernels: contraction, descriptor: contractionDescriptor, nodes: 96, buffers: buffers)
             var reference: ContractionCheck.Reference?
             for scalar in KernelScalar.allCases {
-                check("symmetric contraction \(scalar)") {
+                run.check("symmetric contraction \(scalar)") {
                     if reference == nil { reference = try checker.reference(&generator) }
                     guard let reference else { return (false, "no reference") }
                     return try checker.compare(reference, scalar)
                 }
             }
             for storage in HalfStorage.allCases {
-                check("symmetric contraction 16-bit features \(storage)") {
+                run.check("symmetric contraction 16-bit features \(storage)") {
                     if reference == nil { reference = try checker.reference(&generator) }
                     guard let reference, let kernels = halfContractions[storage] else { return (false, "no reference") }
                     return try HalfFeatureCheck(buffers: buffers, storage: storage)
@@ -136,13 +125,13 @@ public enum EquivariantKernelSelftest {
                 kernels: contraction, descriptor: contractionDescriptor, nodes: 32, buffers: buffers)
             var dualReference: DualContractionCheck.Reference?
             for scalar in KernelScalar.allCases {
-                check("symmetric contraction dual (training) \(scalar)") {
+                run.check("symmetric contraction dual (training) \(scalar)") {
                     if dualReference == nil { dualReference = try dualChecker.reference(&generator) }
                     guard let dualReference else { return (false, "no reference") }
                     return try dualChecker.compare(dualReference, scalar)
                 }
             }
         }
-        return results
+        return run.results
     }
 }

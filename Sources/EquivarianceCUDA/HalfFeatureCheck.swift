@@ -74,12 +74,12 @@ struct HalfFeatureCheck {
         let direct = try results()
         let expected = [reference.mid, reference.dweight, reference.dx2, reference.dx1]
         let errors = (Array(zip(split, expected)) + Array(zip(direct.dropFirst(), expected.dropFirst())))
-            .map { KernelCheckMath.relativeError($0, $1) }
+            .map { SelftestMath.relativeError($0, $1) }
         let labels = ["mid", "dweight", "dsh", "dx1 (edge dx1 + sender sum)", "dweight (backward)", "dsh (backward)",
                       "dx1 (sender backward)"]
         return (errors.allSatisfy { $0 <= Self.bound },
                 "\(atoms) atoms, \(edges) edges, \(storage) features and weights: "
-                    + "\(KernelCheckMath.listing(labels, errors)) ≤ \(KernelCheckMath.scientific(Self.bound))")
+                    + "\(KernelCheckMath.listing(labels, errors)) ≤ \(SelftestMath.scientific(Self.bound))")
     }
 
     /// The symmetric contraction with `x` and `B(x)` in 16 bits (`dout`, `dx` float32); `kernels` must have been
@@ -105,12 +105,12 @@ struct HalfFeatureCheck {
         try kernels.backward(
             nodes: nodes, elements: elements, coefficients: table, x: xBuffer, dout: dout, dx: dx, scalar: .float32,
             stream: stream)
-        let outError = KernelCheckMath.relativeError(
+        let outError = SelftestMath.relativeError(
             IrMulLayout.fromIrMul(try download(out, count: nodes * b.size), operand: b), reference.out)
-        let dxError = KernelCheckMath.relativeError(
+        let dxError = SelftestMath.relativeError(
             IrMulLayout.fromIrMul(try buffers.download(dx, count: nodes * x.size, .float32), operand: x), reference.dx)
         return (outError <= Self.bound && dxError <= Self.bound,
-                "\(nodes) nodes, \(storage) x and B: B \(KernelCheckMath.scientific(outError)), dx "
-                    + "\(KernelCheckMath.scientific(dxError)) ≤ \(KernelCheckMath.scientific(Self.bound))")
+                "\(nodes) nodes, \(storage) x and B: B \(SelftestMath.scientific(outError)), dx "
+                    + "\(SelftestMath.scientific(dxError)) ≤ \(SelftestMath.scientific(Self.bound))")
     }
 }

@@ -35,27 +35,11 @@ struct ScalarBuffers {
 }
 
 enum KernelCheckMath {
-    /// ‖out − ref‖₂ / ‖ref‖₂; NaN when any output is NaN, so it fails every bound.
-    static func relativeError(_ output: [Double], _ reference: [Double]) -> Double {
-        guard output.count == reference.count else { return .nan }
-        var difference = 0.0
-        var norm = 0.0
-        for (value, expected) in zip(output, reference) {
-            difference += (value - expected) * (value - expected)
-            norm += expected * expected
-        }
-        return (difference / max(norm, .leastNormalMagnitude)).squareRoot()
-    }
-
     static func bound(_ scalar: KernelScalar) -> Double { scalar == .float32 ? 1e-5 : 1e-12 }
-
-    static func scientific(_ value: Double) -> String {
-        value.isNaN ? "nan" : String(format: "%.2e", value)
-    }
 
     /// `"name error, name error, …"`.
     static func listing(_ names: [String], _ errors: [Double]) -> String {
-        zip(names, errors).map { "\($0) \(scientific($1))" }.joined(separator: ", ")
+        zip(names, errors).map { "\($0) \(SelftestMath.scientific($1))" }.joined(separator: ", ")
     }
 
     /// Whether two runs gave bitwise the same outputs.

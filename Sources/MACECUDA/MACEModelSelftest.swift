@@ -118,7 +118,7 @@ public enum MACEModelSelftest {
         return folder.deletingLastPathComponent().appendingPathComponent("atoms").appendingPathComponent(name)
     }
 
-    static func text(_ x: Double) -> String { x.isNaN ? "nan" : String(format: "%.2e", x) }
+    static func text(_ x: Double) -> String { SelftestMath.scientific(x) }
 
     static func compare(_ output: [MACEOutput], _ repeated: [MACEOutput], _ reference: [MACEOutput]) -> Errors {
         var errors = Errors()

@@ -20,13 +20,18 @@ public struct SelftestResult: Sendable, Equatable {
     public var line: String { "\(passed ? "PASS" : "FAIL") \(name): \(detail)" }
 }
 
-/// Runs checks in order, reporting each result through `report` as it finishes.
-struct SelftestRun {
-    private(set) var results: [SelftestResult] = []
+/// Runs checks in order, reporting each result through `report` as it finishes (every self-test group's runner).
+public struct SelftestRun {
+    public private(set) var results: [SelftestResult] = []
     let report: (SelftestResult) -> Void
 
-    /// Runs `body`, which returns whether the check passed and what it measured.
-    mutating func check(_ name: String, _ body: () throws -> (passed: Bool, detail: String)) {
+    public init(report: @escaping (SelftestResult) -> Void) {
+        self.report = report
+    }
+
+    /// Runs `body`, which returns whether the check passed and what it measured; a throw fails the check with the
+    /// error's message.
+    public mutating func check(_ name: String, _ body: () throws -> (passed: Bool, detail: String)) {
         let result: SelftestResult
         do {
             let (passed, detail) = try body()
@@ -39,11 +44,11 @@ struct SelftestRun {
     }
 }
 
-/// Numeric helpers of the self-tests.
-enum SelftestMath {
-    /// ‖out − ref‖₂ / ‖ref‖₂ (NaN anywhere gives NaN, which fails every `≤` bound).
-    static func relativeError(_ output: [Double], _ reference: [Double]) -> Double {
-        precondition(output.count == reference.count, "relativeError: \(output.count) vs \(reference.count) values")
+/// Numeric helpers of the self-tests (every group's).
+public enum SelftestMath {
+    /// ‖out − ref‖₂ / ‖ref‖₂; NaN when the counts differ or any output is NaN, so it fails every `≤` bound.
+    public static func relativeError(_ output: [Double], _ reference: [Double]) -> Double {
+        guard output.count == reference.count else { return .nan }
         var difference = 0.0
         var norm = 0.0
         for (value, expected) in zip(output, reference) {
@@ -54,7 +59,7 @@ enum SelftestMath {
     }
 
     /// "1.23e-07" style.
-    static func scientific(_ value: Double) -> String {
+    public static func scientific(_ value: Double) -> String {
         value.isNaN ? "nan" : String(format: "%.2e", value)
     }
 

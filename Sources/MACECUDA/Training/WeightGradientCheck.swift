@@ -19,8 +19,8 @@ public enum WeightGradientCheck {
         (32, 48, 5003, .max), (16, 200, 4001, .max),
     ]
 
-    public static func run(context: CUDAContext, report: (SelftestResult) -> Void) -> [SelftestResult] {
-        var results: [SelftestResult] = []
+    public static func run(context: CUDAContext, report: @escaping (SelftestResult) -> Void) -> [SelftestResult] {
+        var run = SelftestRun(report: report)
         let module: CUDAModule
         let stream: CUDAStream
         do {
@@ -29,32 +29,24 @@ public enum WeightGradientCheck {
                 cache: try KernelCache(context: context))
             stream = try CUDAStream(context: context)
         } catch {
-            let outcome = SelftestResult(name: "radial MLP weight gradient 3xTF32", passed: false, detail: "\(error)")
-            report(outcome)
-            return [outcome]
+            run.check("radial MLP weight gradient 3xTF32") { throw error }
+            return run.results
         }
         var generator = SeededGenerator(seed: 2026)
         for (m, n, rows, splitLimit) in cases {
             let name = "radial MLP weight gradient 3xTF32 \(m)×\(n), 2×\(rows) rows"
                 + (splitLimit == .max ? "" : ", \(splitLimit) splits")
-            do {
-                let outcome = try check(
-                    module, stream, m: m, n: n, rows: rows, splitLimit: splitLimit, name: name, &generator)
-                results.append(outcome)
-                report(outcome)
-            } catch {
-                let outcome = SelftestResult(name: name, passed: false, detail: "\(error)")
-                results.append(outcome)
-                report(outcome)
+            run.check(name) {
+                try check(module, stream, m: m, n: n, rows: rows, splitLimit: splitLimit, &generator)
             }
         }
-        return results
+        return run.results
     }
 
     static func check(
-        _ module: CUDAModule, _ stream: CUDAStream, m: Int, n: Int, rows: Int, splitLimit: Int, name: String,
+        _ module: CUDAModule, _ stream: CUDAStream, m: Int, n: Int, rows: Int, splitLimit: Int,
         _ generator: inout SeededGenerator
-    ) throws -> SelftestResult {
+    ) throws -> (passed: Bool, detail: String) {
         let a = (0..<2).map { _ in generator.doubles(rows * m).map { Float($0) } }
         let b = (0..<2).map { _ in generator.doubles(rows * n).map { Float($0) } }
         var reference = [Double](repeating: 0, count: m * n)
@@ -84,16 +76,12 @@ public enum WeightGradientCheck {
                 splitLimit: splitLimit)
             outputs.append(try c.toArray(of: Float.self, count: m * n, stream: stream))
         }
-        var difference = 0.0, norm = 0.0
-        for (value, expected) in zip(outputs[0], reference) {
-            difference += (Double(value) - expected) * (Double(value) - expected)
-            norm += expected * expected
-        }
-        let relative = (difference / max(norm, .leastNormalMagnitude)).squareRoot()
+        let relative = SelftestMath.relativeError(outputs[0].map(Double.init), reference)
         let identical = outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern)
-        return SelftestResult(
-            name: name, passed: relative <= bound && identical,
-            detail: "rel error \(MACEModelSelftest.text(relative)) ≤ \(MACEModelSelftest.text(bound)) vs float64; "
-                + (identical ? "repeat identical" : "repeat differs"))
+        return (
+            relative <= bound && identical,
+            "rel error \(SelftestMath.scientific(relative)) ≤ \(SelftestMath.scientific(bound)) vs float64; "
+                + (identical ? "repeat identical" : "repeat differs")
+        )
     }
 }
