@@ -61,16 +61,9 @@ public struct EdgeRowSumGenerator {
         lines.append("  T* __restrict__ o = out0 + (size_t)\(target) * \(size) + u;")
         lines += (0..<components).map { "  o[\($0) * C] \(store) s\($0);" }
         lines.append("}")
-        let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
-        var code = "// \(name): per-edge rows of \(size) values summed into CSR rows\n"
-        code += "template <typename T\(storedInput ? ", typename W" : "")>\n"
-        code += "__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
-        code += lines.map { "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
-        code += GeneratedModule.entryPoints(
-            name: name, parameters: parameters, maxThreads: threads * rowsPerBlock, storage: storedInput,
+        return GeneratedKernel.assembled(
+            name: name, comment: "\(name): per-edge rows of \(size) values summed into CSR rows", parameters: parameters,
+            body: lines, channelThreads: threads, rowsPerBlock: rowsPerBlock, storage: storedInput,
             halfOnly: storedInput)
-        return GeneratedKernel(
-            name: name, code: code, channelThreads: threads, rowsPerBlock: rowsPerBlock,
-            parameters: parameters.map { "\($0.type) \($0.name)" })
     }
 }

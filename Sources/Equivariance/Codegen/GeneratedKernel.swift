@@ -26,6 +26,26 @@ public struct GeneratedKernel: Sendable, Hashable {
 
     /// Blocks needed for `rows` rows.
     public func blockCount(rows: Int) -> Int { max(1, (rows + rowsPerBlock - 1) / rowsPerBlock) }
+
+    /// A kernel from its parts, as every generator emits one: the line `// <comment>`, the body template
+    /// `<name>_body` over `parameters` (`template <typename T, typename W>` with `storage`) holding `body` indented,
+    /// then its entry points (only the 16-bit storage ones with `halfOnly`).
+    static func assembled(
+        name: String, comment: String, parameters: [(type: String, name: String)], body: [String],
+        channelThreads: Int, rowsPerBlock: Int, storage: Bool, halfOnly: Bool
+    ) -> GeneratedKernel {
+        let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
+        var code = "// \(comment)\n"
+        code += "template <typename T\(storage ? ", typename W" : "")>\n"
+        code += "__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
+        code += body.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
+        code += GeneratedModule.entryPoints(
+            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock, storage: storage,
+            halfOnly: halfOnly)
+        return GeneratedKernel(
+            name: name, code: code, channelThreads: channelThreads, rowsPerBlock: rowsPerBlock,
+            parameters: parameters.map { "\($0.type) \($0.name)" })
+    }
 }
 
 /// Joins generated kernels into one compilable module.

@@ -161,20 +161,13 @@ public struct GraphKernelGenerator {
         let stores = !storedInputs.isEmpty || !storedOutputs.isEmpty
         parameters += polynomial.inputs.indices.map { ("const \(inputType($0))*\(inputRestrict($0))", "in\($0)") }
         parameters += polynomial.outputs.indices.map { ("\(outputType($0))*\(outputRestrict($0))", "out\($0)") }
-        let body = bodyLines(rowsPerBlock: rowsPerBlock)
-        let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
-        var code = "// \(name): \(polynomial.name), \(polynomial.pathCount) paths, \(polynomial.coefficientCount) "
-            + "coefficients; roles in [\(inputRoles.map(\.rawValue).joined(separator: ", "))] out ["
-            + "\(outputRoles.map(\.rawValue).joined(separator: ", "))]\n"
-        code += "template <typename T\(stores ? ", typename W" : "")>\n"
-        code += "__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
-        code += body.map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
-        code += GeneratedModule.entryPoints(
-            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock, storage: stores,
-            halfOnly: halfOnly)
-        return GeneratedKernel(
-            name: name, code: code, channelThreads: channelThreads, rowsPerBlock: rowsPerBlock,
-            parameters: parameters.map { "\($0.type) \($0.name)" })
+        return GeneratedKernel.assembled(
+            name: name,
+            comment: "\(name): \(polynomial.name), \(polynomial.pathCount) paths, \(polynomial.coefficientCount) "
+                + "coefficients; roles in [\(inputRoles.map(\.rawValue).joined(separator: ", "))] out ["
+                + "\(outputRoles.map(\.rawValue).joined(separator: ", "))]",
+            parameters: parameters, body: bodyLines(rowsPerBlock: rowsPerBlock), channelThreads: channelThreads,
+            rowsPerBlock: rowsPerBlock, storage: stores, halfOnly: halfOnly)
     }
 
     // MARK: - Body

@@ -276,18 +276,12 @@ private struct MonomialCodeWriter {
             lines += store("gradient", columns.indices.map { "w\($0)" })
             lines.append("}")
         }
-        let signature = parameters.map { "\($0.type) \($0.name)" }.joined(separator: ", ")
-        var code = "// \(name): \(plan.monomials.count) monomials, \(plan.slots.count) coefficient slots per "
-            + "element, \(plan.channels) channels"
-            + (kind == .dualWeightGradient ? ", \(plan.weightColumns.count) weight columns\n" : "\n")
-        code += "template <typename T\(stored ? ", typename W" : "")>\n"
-        code += "__device__ __forceinline__ void \(name)_body(\(signature)) {\n"
-        code += lines.map { "  " + $0 }.joined(separator: "\n") + "\n}\n\n"
-        code += GeneratedModule.entryPoints(
-            name: name, parameters: parameters, maxThreads: channelThreads * rowsPerBlock, storage: stored,
-            halfOnly: stored)
-        return GeneratedKernel(
-            name: name, code: code, channelThreads: channelThreads, rowsPerBlock: rowsPerBlock,
-            parameters: parameters.map { "\($0.type) \($0.name)" })
+        return GeneratedKernel.assembled(
+            name: name,
+            comment: "\(name): \(plan.monomials.count) monomials, \(plan.slots.count) coefficient slots per element, "
+                + "\(plan.channels) channels"
+                + (kind == .dualWeightGradient ? ", \(plan.weightColumns.count) weight columns" : ""),
+            parameters: parameters, body: lines, channelThreads: channelThreads, rowsPerBlock: rowsPerBlock,
+            storage: stored, halfOnly: stored)
     }
 }
