@@ -244,14 +244,19 @@ final class Workspace {
         // Last, and only where it leaves a reserve free (float64 at 24000 water atoms: 8.3 GiB of a nearly full
         // H100): otherwise d/dx runs the sender-CSR kernel that gathers d/d(conv output) per edge.
         let edgeTerms = e * widest(\.upWidth)
-        let free = try context.memoryInfo().free
-        edgeUpGradient = model.edgeChunk == nil && layers.count > 1
-            && free >= edgeTerms * (halfFeatureStorage ? 2 : run.elementSize) + Self.memoryReserve
-            ? try feature(edgeTerms) : nil
+        edgeUpGradient = try model.edgeChunk == nil && layers.count > 1
+            && Self.leavesReserve(edgeTerms * (halfFeatureStorage ? 2 : run.elementSize), context)
+            ? feature(edgeTerms) : nil
         let stored = up + messages + [mid, preMessage, product] + [edgeUpGradient].compactMap { $0 }
         halfFeatures = halfFeatureStorage ? Set(stored.map(\.address)) : []
     }
 
-    /// Device memory left free after the per-edge d/dx terms are allocated (CUDA-graph capture, cuBLAS, other work).
+    /// Device memory left free after an optional buffer (the per-edge d/dx terms) is allocated: CUDA-graph capture,
+    /// cuBLAS, other work.
     static let memoryReserve = 1 << 30
+
+    /// Whether `bytes` more still leave ``memoryReserve`` free on `context`'s device.
+    static func leavesReserve(_ bytes: Int, _ context: CUDAContext) throws -> Bool {
+        try context.memoryInfo().free >= bytes + memoryReserve
+    }
 }

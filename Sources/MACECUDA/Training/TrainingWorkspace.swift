@@ -114,9 +114,8 @@ final class TrainingWorkspace {
         weightGradientPartials = model.precision == .float32
             ? try DeviceBuffer(context: run.context, byteCount: partials * 8, stream: run.stream) : nil
         let edgeTerms = 2 * e * widest(\.upWidth)
-        let free = try run.context.memoryInfo().free
-        edgeFeatureAdjoints = free >= edgeTerms * run.elementSize + Workspace.memoryReserve
-            ? try run.buffer(edgeTerms) : nil
+        edgeFeatureAdjoints = try Workspace.leavesReserve(edgeTerms * run.elementSize, run.context)
+            ? run.buffer(edgeTerms) : nil
     }
 
     /// The layer whose conv-weight tangents take the energy + forces workspace's `weightGradient` (sized for the
