@@ -19,6 +19,12 @@ public struct DeviceEdgeCSR: Sendable {
         gatherRows = try DeviceBuffer(
             context: context, copying: csr.gatherRows.isEmpty ? [0] : csr.gatherRows, stream: stream)
     }
+
+    /// The kernel arguments `(int rows, const int* row_offsets, const int* edge_ids, const int* gather_rows)` every
+    /// graph kernel starts with, for kernels written outside this module.
+    public var arguments: [KernelArgument] {
+        [.int32(Int32(csr.rowCount)), .buffer(rowOffsets), .buffer(edgeIDs), .buffer(gatherRows)]
+    }
 }
 
 /// Launches of generated kernels with their generated launch shape.
@@ -39,9 +45,7 @@ enum GeneratedLaunch {
         stream: CUDAStream
     ) throws {
         guard csr.csr.rowCount > 0 else { return }
-        let arguments: [KernelArgument] = [
-            .int32(Int32(csr.csr.rowCount)), .buffer(csr.rowOffsets), .buffer(csr.edgeIDs), .buffer(csr.gatherRows),
-        ] + addresses.map { KernelArgument.pointer($0) }
+        let arguments = csr.arguments + addresses.map { KernelArgument.pointer($0) }
         try kernel.launch(
             grid: (generated.blockCount(rows: csr.csr.rowCount), 1, 1),
             block: (generated.channelThreads, generated.rowsPerBlock, 1), stream: stream, arguments: arguments)

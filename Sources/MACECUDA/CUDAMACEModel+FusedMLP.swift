@@ -12,14 +12,17 @@ extension CUDAMACEModel {
     }
 
     /// The fused radial MLP forward of layer `t` (``RadialMLPShape``): the hidden layers in one kernel, then the last
-    /// layer's GEMM into `edgeWeights[t]`. With edge chunks nothing: the chunk loops run it per chunk.
+    /// layer's GEMM into `edgeWeights[t]` (with the factored conv, its input in `mlpActivation` and no GEMM). With
+    /// edge chunks nothing: the chunk loops run it per chunk.
     func fusedRadialForward(
         layer: DeviceLayer, index t: Int, _ w: Workspace, timer: BlockTimer?, stage: String
     ) throws {
         guard let weights = layer.hiddenWeights, let last = layer.radialMLP.last, !w.chunked else { return }
         let e = w.edges
         var (out, mode): (DeviceBuffer?, ModelKernels.MLPOutput) = (w.mlpActivation, .plain)
-        if let half = runner.half {
+        if factors(t, w) {
+            // The factored conv reads the last layer's input itself.
+        } else if let half = runner.half {
             (out, mode) = (w.halfEdgeInput, half == .bfloat16 ? .bfloat16 : .float16)
         } else if last.splitWeight != nil {
             (out, mode) = (w.splitActivation, .split3xTF32)
@@ -29,7 +32,7 @@ extension CUDAMACEModel {
                 edges: e, x: w.radial.address, weights: weights, z: preActivationAddresses(t, w), out: out?.address ?? 0,
                 mode: mode, stream: stream)
         }
-        guard let x = out else { return }
+        guard let x = out, !factors(t, w) else { return }
         try timer.measure(stage + " last layer") { try lastRadialForward(last, x: x, t, w) }
     }
 
@@ -74,8 +77,10 @@ extension CUDAMACEModel {
     ) throws {
         guard let weights = layer.hiddenWeights, !w.chunked else { return }
         let gradient = radialInputGradient(layer.radialMLP.count - 1, w)
-        try timer.measure(stage + " last layer") {
-            try lastRadialInputGradient(layer: layer, rows: w.edges, a: w.weightGradient.address, c: gradient.address)
+        if !factors(t, w) {  // the factored conv's backward wrote `gradient`
+            try timer.measure(stage + " last layer") {
+                try lastRadialInputGradient(layer: layer, rows: w.edges, a: w.weightGradient.address, c: gradient.address)
+            }
         }
         try timer.measure(stage) {
             try kernels.mlpBackward(

@@ -60,7 +60,9 @@ extension CUDAMACEModel {
         try timer.measure("linear_up") { try layer.linearUp.forward(input, w.up[t], rows: n, accumulate: false, run) }
         try radialForward(layer: layer, index: t, w, timer: timer, stage: "radial MLP")
         try timer.measure("conv_tp forward") {
-            if w.chunked {
+            if factors(t, w) {
+                try factoredConvForward(layer: layer, w)
+            } else if w.chunked {
                 try chunkedConvForward(layer: layer, index: t, w)
             } else {
                 try layer.conv.forward(
@@ -88,7 +90,8 @@ extension CUDAMACEModel {
 
     /// The radial MLP of layer `t`: pre-activations kept for the backward, the output in `edgeWeights[t]`. With
     /// edge chunks the last layer is left to the chunks, which recompute its input from the kept pre-activations
-    /// (the fused MLP runs wholly in the chunks: nothing here).
+    /// (the fused MLP runs wholly in the chunks: nothing here); with the factored conv it is never run, its input
+    /// left in `mlpActivation`.
     /// Through the fused kernels where the model has them (``RadialMLPShape``; the last layer's GEMM timed as
     /// `stage + " last layer"`), else GEMMs and activation kernels, timed as `stage`.
     private func radialForward(
@@ -108,7 +111,7 @@ extension CUDAMACEModel {
         var x = w.radial
         for (k, mlp) in layer.radialMLP.enumerated() {
             let last = k == layer.radialMLP.count - 1
-            if last && w.chunked { break }
+            if last && (w.chunked || factors(t, w)) { break }
             guard let z = w.preActivations[t][k] ?? w.edgeWeights.dropFirst(t).first else { break }
             try mlp.forward(
                 rows: e, x: x.address, splitInput: w.splitActivation.map { x === $0 } ?? false, c: z.address, runner)
@@ -195,7 +198,9 @@ extension CUDAMACEModel {
                 try radialForward(layer: layer, index: t, w, timer: timer, stage: prefix + "radial MLP")
             }
             try timer.measure(prefix + "conv_tp dR, dSH") {
-                if w.chunked {
+                if factors(t, w) {
+                    try factoredConvBackward(layer: layer, w)
+                } else if w.chunked {
                     try chunkedConvBackward(layer: layer, index: t, w)
                 } else if t > 0, let edgeUpGradient = w.edgeUpGradient {
                     try layer.conv.backwardWithEdgeDx1(
@@ -312,8 +317,10 @@ extension CUDAMACEModel {
         }
         let e = w.edges
         let count = layer.radialMLP.count
-        var gradient = w.chunked ? radialInputGradient(count - 1, w) : w.weightGradient
-        for (k, mlp) in layer.radialMLP.enumerated().reversed() where !(w.chunked && k == count - 1) {
+        // With edge chunks or the factored conv, the last layer's step is done (its input gradient is there).
+        let skipsLast = w.chunked || factors(t, w)
+        var gradient = skipsLast ? radialInputGradient(count - 1, w) : w.weightGradient
+        for (k, mlp) in layer.radialMLP.enumerated().reversed() where !(skipsLast && k == count - 1) {
             if let activation = mlp.activation, let z = w.preActivations[t][k] {
                 try kernels.activationBackward(
                     activation, z: z, gradient: gradient, count: e * mlp.outputs, scale: mlp.activationScale,

@@ -44,6 +44,13 @@ public final class CUDAMACEModel: @unchecked Sendable {
     /// Whether repeated passes on one graph replay a captured CUDA graph (one launch instead of hundreds); the first
     /// pass on a graph always runs directly.
     public var capturesGraphs = true
+    /// The first layer's conv evaluated per receiver and element (``FactoredConvPlan``) where the model allows it.
+    let factoredConv: FactoredConvKernels?
+    /// Whether energy + forces passes run ``factoredConv`` (default true; no effect with edge chunks). The GPU
+    /// training pass reads the first layer's per-edge weights, which the factored pass never forms: set this to
+    /// false before the evaluations a gradient follows (``parameterGradients(_:energyCotangents:forceCotangents:)``
+    /// refuses a factored pass).
+    public var factorsFirstLayer = true
     /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
     var cached: Workspace?
     /// The training pass's buffers for the last graph trained on, and the weight gradients
@@ -140,6 +147,9 @@ public final class CUDAMACEModel: @unchecked Sendable {
             return DeviceReadout(
                 featureLayer: readout.featureLayer, first: try DeviceLinear(readout.first, runner: runner), hidden: hidden)
         }
+        factoredConv = try Self.factoredConv(
+            layers.first, elements: description.numElements, precision: precision, context: context, cache: cache,
+            scalar: scalar)
         atomicEnergies = try runner.upload(description.atomicEnergies)
         energyScale = description.scale
         energyShift = description.shift
@@ -147,10 +157,13 @@ public final class CUDAMACEModel: @unchecked Sendable {
     }
 
     /// The workspace for `graph` (the cached one when the graph has the same layout).
+    /// Whether a new workspace runs the factored first conv.
+    var passesFactorFirstLayer: Bool { factoredConv != nil && factorsFirstLayer && edgeChunk == nil }
+
     func workspace(for graph: AtomicGraph) throws -> Workspace {
         let layout = try GraphLayout(graph: graph, elementCount: elementCount)
         let workspace: Workspace
-        if let cached, cached.layout == layout {
+        if let cached, cached.layout == layout, (cached.factored != nil) == passesFactorFirstLayer {
             workspace = cached
         } else {
             cached = nil

@@ -44,8 +44,9 @@ final class Workspace {
     let readoutPre: [DeviceBuffer?]
 
     // Temporaries.
-    /// T [E, max h]: hidden activations of the GEMM radial MLP, the last layer's input of the fused one (nil where
-    /// every layer's fused MLP writes that input elsewhere, or nowhere with edge chunks).
+    /// T [E, max h]: hidden activations of the GEMM radial MLP, the last layer's input of the fused one and of the
+    /// factored first conv (nil where every layer's fused MLP writes that input elsewhere, or nowhere with edge
+    /// chunks).
     let mlpActivation: DeviceBuffer?
     let splitActivation: DeviceBuffer?  // float32 [E, 3 · max h] for a 3xTF32 last radial layer
     /// 16-bit policies: radial-MLP GEMM inputs `[E, max(NB, max h)]` and linear GEMM inputs `[N, widest row]`.
@@ -97,6 +98,8 @@ final class Workspace {
     /// hidden layers' pre-activations `[chunk, h]`; the MLP then runs per chunk, forward and backward.
     let chunkPreActivations: [[DeviceBuffer]]
     var chunked: Bool { chunkPipeline != nil }
+    /// The factored first conv's node buffers (nil where the pass runs layer 0's conv on per-edge weights).
+    let factored: FactoredConvKernels.Buffers?
 
     /// Passes run on this workspace, and the pass captured as a CUDA graph after the first (direct) one.
     var passes = 0
@@ -189,7 +192,10 @@ final class Workspace {
             (chunkPipeline, chunkInput, chunkUpGradient) = (nil, nil, nil)
             chunkPreActivations = []
             let edgeBuffer = { (count: Int) in run.half == nil ? try run.buffer(count) : try run.halfBuffer(count) }
-            edgeWeights = try layers.map { try edgeBuffer(e * $0.weightCount) }
+            // The factored first conv never forms layer 0's edge weights.
+            edgeWeights = try layers.enumerated().map { t, layer in
+                try edgeBuffer(t == 0 && model.passesFactorFirstLayer ? 1 : e * layer.weightCount)
+            }
             weightGradient = try edgeBuffer(e * maxWeights)
         }
         messages = try layers.map { try feature(n * $0.messageWidth) }
@@ -201,7 +207,12 @@ final class Workspace {
         // (16-bit policies), `mlpActivation` otherwise, and nowhere with edge chunks.
         let plainLastInput = model.edgeChunk == nil && run.half == nil
             && layers.contains { $0.radialMLP.last?.splitWeight == nil }
-        mlpActivation = !fused || plainLastInput ? try run.buffer(e * maxHidden) : nil
+        mlpActivation = !fused || plainLastInput || model.passesFactorFirstLayer ? try run.buffer(e * maxHidden) : nil
+        factored = try model.factoredConv.flatMap { fc in
+            try model.passesFactorFirstLayer
+                ? FactoredConvKernels.Buffers(plan: fc.plan, nodes: n, elementRanges: layout.elementRanges, runner: run)
+                : nil
+        }
         let splitInFull = model.edgeChunk == nil && layers.contains { $0.radialMLP.last?.splitWeight != nil }
         splitActivation = splitInFull ? try run.buffer(3 * e * maxHidden) : nil
         if run.half != nil {

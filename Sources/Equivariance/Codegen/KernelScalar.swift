@@ -48,11 +48,11 @@ public enum HalfStorage: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Literals for generated CUDA C++.
-enum CUDALiteral {
+public enum CUDALiteral {
     /// The exact C99 hexadecimal form of `value`, e.g. `0x1.8p-1` for 0.75, `-0x1p+0` for -1, `0x0p+0` for 0.
     /// Written from the bit pattern (not `printf`), so the text is the same on every platform; generated code
     /// wraps it as `T(literal)`, which the compiler rounds once to float for float32 kernels.
-    static func hex(_ value: Double) -> String {
+    public static func hex(_ value: Double) -> String {
         let sign = value.sign == .minus ? "-" : ""
         let magnitude = abs(value)
         if magnitude == 0 { return sign + "0x0p+0" }

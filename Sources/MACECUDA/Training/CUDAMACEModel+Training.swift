@@ -38,6 +38,11 @@ extension CUDAMACEModel {
         guard let w = cached, w.nodes == graph.numNodes, w.edges == graph.numEdges else {
             throw CUDAError.invalidArgument("parameterGradients: evaluate this graph first (its pass is reused)")
         }
+        guard w.factored == nil else {
+            throw CUDAError.invalidArgument(
+                "parameterGradients: the last evaluation ran the factored first conv, which keeps no per-edge weights; "
+                    + "set factorsFirstLayer = false before evaluating for training")
+        }
         let gradients = try queueTrainingPass(w, energyCotangents: energyCotangents, forceCotangents: forceCotangents,
                                               graph: graph, timer: nil)
         return try gradients.download(self)

@@ -41,6 +41,7 @@ public enum MACETrainingSelftest {
                 for (policy, bound) in bounds {
                     let gpu = try CUDAMACEModel(
                         model: try MACEModel(contentsOf: file, dtype: policy.dtype), context: context, precision: policy)
+                    gpu.factorsFirstLayer = false
                     _ = try gpu.evaluate(graph)
                     let gradient = try gpu.parameterGradients(graph, energyCotangents: c, forceCotangents: v)
                     let (relative, worst) = errors(gradient, reference, names: cpu.parameterNames)
