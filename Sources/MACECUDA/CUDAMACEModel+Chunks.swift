@@ -9,13 +9,13 @@ import EquivarianceCUDA
 
 extension CUDAMACEModel {
     /// Device address of row `row` of a buffer of `width`-wide rows of the model's scalar.
-    private func row(_ buffer: DeviceBuffer, _ row: Int, width: Int) -> UInt64 {
+    func row(_ buffer: DeviceBuffer, _ row: Int, width: Int) -> UInt64 {
         buffer.address &+ UInt64(row * width * scalar.byteSize)
     }
 
     /// The fused MLP's pre-activations of the `i`-th chunk of a loop (one set per pipeline weight buffer), or nil
     /// where the hidden layers ran over all edges (`preActivations`).
-    private func chunkPreActivations(_ layer: DeviceLayer, _ i: Int, _ w: Workspace) -> [UInt64]? {
+    func chunkPreActivations(_ layer: DeviceLayer, _ i: Int, _ w: Workspace) -> [UInt64]? {
         guard layer.hiddenWeights != nil, !w.chunkPreActivations.isEmpty else { return nil }
         return w.chunkPreActivations[i % 2].prefix(layer.radialMLP.count - 1).map(\.address)
     }

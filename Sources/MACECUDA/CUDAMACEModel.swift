@@ -46,7 +46,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
     public var capturesGraphs = true
     /// The first layer's conv evaluated per receiver and element (``FactoredConvPlan``) where the model allows it.
     let factoredConv: FactoredConvKernels?
-    /// Whether energy + forces passes run ``factoredConv`` (default true; no effect with edge chunks). The GPU
+    /// Whether energy + forces passes run ``factoredConv`` (default true). The GPU
     /// training pass reads the first layer's per-edge weights, which the factored pass never forms: set this to
     /// false before the evaluations a gradient follows (``parameterGradients(_:energyCotangents:forceCotangents:)``
     /// refuses a factored pass).
@@ -158,7 +158,7 @@ public final class CUDAMACEModel: @unchecked Sendable {
 
     /// The workspace for `graph` (the cached one when the graph has the same layout).
     /// Whether a new workspace runs the factored first conv.
-    var passesFactorFirstLayer: Bool { factoredConv != nil && factorsFirstLayer && edgeChunk == nil }
+    var passesFactorFirstLayer: Bool { factoredConv != nil && factorsFirstLayer }
 
     func workspace(for graph: AtomicGraph) throws -> Workspace {
         let layout = try GraphLayout(graph: graph, elementCount: elementCount)

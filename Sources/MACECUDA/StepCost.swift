@@ -14,7 +14,8 @@ import Equivariance
 /// output `[E, weight_numel]`; gathers count once per row, not per edge). With the fused radial MLP its hidden
 /// layers move what the two fused kernels read and write. Sizes are the policy's: the per-edge conv weights, their
 /// gradient and the last radial layer's input in 16 bits under the 16-bit policies, and the node features between
-/// the equivariant kernels too under `bf16`; linears are counted at the model's scalar size.
+/// the equivariant kernels too under `bf16`; linears are counted at the model's scalar size. A factored first conv
+/// (``FactoredConvPlan``) counts its own chain instead of that layer's last radial GEMM and conv kernels.
 public struct StepCost: Sendable {
     public var flops: Double = 0
     public var bytes: Double = 0
@@ -42,8 +43,8 @@ extension CUDAMACEModel {
         }
         linear(embedding.gemms, rows: n)
         for (t, layer) in layers.enumerated() {
-            let numel = Double(layer.weightCount), up = Double(layer.upWidth), mid = Double(layer.midWidth)
-            for mlp in layer.radialMLP {
+            let factored = t == 0 && passesFactorFirstLayer ? factoredConv?.plan : nil
+            for mlp in factored == nil ? layer.radialMLP : layer.radialMLP.dropLast() {
                 let (i, o) = (Double(mlp.inputs), Double(mlp.outputs))
                 cost.flops += 2 * (2 * e * i * o)
                 let activation = mlp.activation == nil ? 0.0 : 2 * o
@@ -54,15 +55,14 @@ extension CUDAMACEModel {
                 // and d/d(last input), and updates the radial gradient. The last layer's GEMM forward and backward.
                 let (h, depth, inputs) = (Double(shape.width), Double(shape.depth), Double(shape.inputs))
                 cost.bytes += e * (inputs + (depth + 1) * h) * s + e * ((depth + 1) * h + 2 * inputs) * s
-                cost.bytes += 2 * e * (Double(last.inputs) + Double(last.outputs)) * edgeSize
+                if factored == nil { cost.bytes += 2 * e * (Double(last.inputs) + Double(last.outputs)) * edgeSize }
             }
-            cost.flops += Double(layer.conv.source.forwardPolynomial.flopCount(batch: edges))
-            cost.flops += Double(layer.conv.source.backwardPolynomial.flopCount(batch: edges))
-            cost.bytes += e * (numel * edgeSize + shCount * s + 8) + n * (up + mid) * featureSize
-            cost.bytes += e * (2 * numel * edgeSize + 2 * shCount * s) + n * (up + mid) * featureSize
-            if t > 0 {
-                cost.flops += Double(layer.conv.source.senderBackwardPolynomial.flopCount(batch: edges))
-                cost.bytes += e * (numel * edgeSize + shCount * s) + n * (up + mid) * featureSize
+            if let factored {
+                let c = factored.cost(nodes: nodes, edges: edges, scalarBytes: scalar.byteSize)
+                cost.flops += c.flops
+                cost.bytes += c.bytes
+            } else {
+                convCost(layer, index: t, edges: edges, nodes: nodes, into: &cost)
             }
             for gemms in [layer.linearUp.gemms, layer.linear.gemms, layer.productLinear.gemms, layer.skip.gemms] {
                 linear(gemms, rows: n)
@@ -76,5 +76,21 @@ extension CUDAMACEModel {
             if let hidden = readout.hidden { linear(hidden.second.gemms, rows: n) }
         }
         return cost
+    }
+
+    /// conv_tp forward, backward (dR, dSH) and, past the first layer, its sender backward on per-edge weights.
+    private func convCost(_ layer: DeviceLayer, index t: Int, edges: Int, nodes: Int, into cost: inout StepCost) {
+        let (n, e, s) = (Double(nodes), Double(edges), Double(scalar.byteSize))
+        let edgeSize = runner.half == nil ? s : 2, featureSize = precision.storesFeaturesInHalf ? 2 : s
+        let numel = Double(layer.weightCount), up = Double(layer.upWidth), mid = Double(layer.midWidth)
+        let shCount = Double(kernels.source.shCount)
+        cost.flops += Double(layer.conv.source.forwardPolynomial.flopCount(batch: edges))
+        cost.flops += Double(layer.conv.source.backwardPolynomial.flopCount(batch: edges))
+        cost.bytes += e * (numel * edgeSize + shCount * s + 8) + n * (up + mid) * featureSize
+        cost.bytes += e * (2 * numel * edgeSize + 2 * shCount * s) + n * (up + mid) * featureSize
+        if t > 0 {
+            cost.flops += Double(layer.conv.source.senderBackwardPolynomial.flopCount(batch: edges))
+            cost.bytes += e * (numel * edgeSize + shCount * s) + n * (up + mid) * featureSize
+        }
     }
 }

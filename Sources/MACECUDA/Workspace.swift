@@ -45,8 +45,8 @@ final class Workspace {
 
     // Temporaries.
     /// T [E, max h]: hidden activations of the GEMM radial MLP, the last layer's input of the fused one and of the
-    /// factored first conv (nil where every layer's fused MLP writes that input elsewhere, or nowhere with edge
-    /// chunks).
+    /// factored first conv (nil where every layer's fused MLP writes that input elsewhere, or per chunk into
+    /// `chunkInput`).
     let mlpActivation: DeviceBuffer?
     let splitActivation: DeviceBuffer?  // float32 [E, 3 · max h] for a 3xTF32 last radial layer
     /// 16-bit policies: radial-MLP GEMM inputs `[E, max(NB, max h)]` and linear GEMM inputs `[N, widest row]`.
@@ -207,7 +207,8 @@ final class Workspace {
         // (16-bit policies), `mlpActivation` otherwise, and nowhere with edge chunks.
         let plainLastInput = model.edgeChunk == nil && run.half == nil
             && layers.contains { $0.radialMLP.last?.splitWeight == nil }
-        mlpActivation = !fused || plainLastInput || model.passesFactorFirstLayer ? try run.buffer(e * maxHidden) : nil
+        let factoredInput = model.passesFactorFirstLayer && model.edgeChunk == nil  // with chunks: `chunkInput`
+        mlpActivation = !fused || plainLastInput || factoredInput ? try run.buffer(e * maxHidden) : nil
         factored = try model.factoredConv.flatMap { fc in
             try model.passesFactorFirstLayer
                 ? FactoredConvKernels.Buffers(plan: fc.plan, nodes: n, elementRanges: layout.elementRanges, runner: run)

@@ -29,31 +29,76 @@ extension CUDAMACEModel {
     /// Whether layer `t` of passes on `w` runs the factored conv.
     func factors(_ t: Int, _ w: Workspace) -> Bool { t == 0 && w.factored != nil }
 
-    /// Layer 0's conv output into `mid`: the element moments of every receiver from the last radial layer's input
-    /// (`mlpActivation`, written by the radial forward), then the per-path GEMMs and the output terms.
+    /// Layer 0's conv output into `mid`: the element moments of every receiver from the last radial layer's input,
+    /// then the per-path GEMMs and the output terms. The input is `mlpActivation` (written by the radial forward),
+    /// or with edge chunks and the fused MLP, computed here chunk by chunk into `chunkInput`.
     func factoredConvForward(layer: DeviceLayer, _ w: Workspace) throws {
-        guard let fc = factoredConv, let f = w.factored, let h = w.mlpActivation, let last = layer.radialMLP.last
-        else { return }
-        try fc.moments(
-            receivers: w.receiverCSR, row0: 0, elements: w.elements, h: h.address, y: w.sh.address, f, stream: stream)
+        guard let fc = factoredConv, let f = w.factored, let last = layer.radialMLP.last else { return }
+        if w.chunked, layer.hiddenWeights != nil {
+            for (i, (chunk, csr, _, _)) in w.receiverChunks.enumerated() {
+                // Chunks of receivers without edges still get their (zero) moments written.
+                let h = try chunkLastInput(layer: layer, chunk: i, w)
+                try fc.moments(
+                    receivers: csr, row0: chunk.rows.lowerBound, elements: w.elements, h: h,
+                    y: row(w.sh, chunk.positions.lowerBound, width: kernels.source.shCount), f, stream: stream)
+            }
+        } else if let h = w.mlpActivation {
+            try fc.moments(
+                receivers: w.receiverCSR, row0: 0, elements: w.elements, h: h.address, y: w.sh.address, f,
+                stream: stream)
+        }
         try fc.output(lastWeight: last.weight, x1: w.up[0], mid: w.mid, f, runner: runner)
     }
 
-    /// Layer 0's conv backward: d/dY into `layerSHGradient` and d/d(the last radial layer's input) into the radial
-    /// MLP's gradient buffer, from `midGradient`. The GEMM chain's later layers reuse `mlpActivation`, so there
-    /// the input is first recomputed from the kept pre-activation (the fused MLP's is still in place).
+    /// Layer 0's conv backward: d/dY into `layerSHGradient` and d/d(the last radial layer's input) from
+    /// `midGradient`. Without edge chunks into the radial MLP's gradient buffer (the GEMM chain's later layers
+    /// reuse `mlpActivation`, so there the input is first recomputed from the kept pre-activation; the fused MLP's
+    /// is still in place); with chunks and the fused MLP, chunk by chunk: the MLP forward again, the edge gradient,
+    /// the MLP backward into the radial basis' gradient.
     func factoredConvBackward(layer: DeviceLayer, _ w: Workspace) throws {
-        guard let fc = factoredConv, let f = w.factored, let h = w.mlpActivation, let last = layer.radialMLP.last
-        else { return }
+        guard let fc = factoredConv, let f = w.factored, let last = layer.radialMLP.last else { return }
         let count = layer.radialMLP.count
-        let hidden = layer.radialMLP[count - 2]
-        if layer.hiddenWeights == nil, let z = w.preActivations[0][count - 2], let activation = hidden.activation {
-            try kernels.activation(
-                activation, z: z, x: h, count: w.edges * hidden.outputs, scale: hidden.activationScale, stream: stream)
-        }
+        let gradient = radialInputGradient(count - 1, w)
         try fc.momentGradient(lastWeight: last.weight, x1: w.up[0], dmid: w.midGradient, f, runner: runner)
+        let (shCount, besselCount) = (kernels.source.shCount, kernels.source.besselCount)
+        if w.chunked, let hidden = layer.hiddenWeights {
+            for (i, (chunk, csr, _, _)) in w.receiverChunks.enumerated() where !chunk.positions.isEmpty {
+                let (p0, rows) = (chunk.positions.lowerBound, chunk.positions.count)
+                let h = try chunkLastInput(layer: layer, chunk: i, w)
+                try fc.edgeGradient(
+                    receivers: csr, row0: chunk.rows.lowerBound, elements: w.elements, h: h,
+                    y: row(w.sh, p0, width: shCount), dh: gradient.address, dy: row(w.layerSHGradient, p0, width: shCount),
+                    f, stream: stream)
+                if let z = chunkPreActivations(layer, i, w) {
+                    try kernels.mlpBackward(
+                        edges: rows, g: gradient.address, weights: hidden, z: z,
+                        gx: row(w.radialGradient, p0, width: besselCount), accumulate: true, stream: stream)
+                }
+            }
+            return
+        }
+        guard let h = w.mlpActivation else { return }
+        let hiddenLayer = layer.radialMLP[count - 2]
+        if layer.hiddenWeights == nil, let z = w.preActivations[0][count - 2], let activation = hiddenLayer.activation {
+            try kernels.activation(
+                activation, z: z, x: h, count: w.edges * hiddenLayer.outputs, scale: hiddenLayer.activationScale,
+                stream: stream)
+        }
         try fc.edgeGradient(
             receivers: w.receiverCSR, row0: 0, elements: w.elements, h: h.address, y: w.sh.address,
-            dh: radialInputGradient(count - 1, w).address, dy: w.layerSHGradient.address, f, stream: stream)
+            dh: gradient.address, dy: w.layerSHGradient.address, f, stream: stream)
+    }
+
+    /// The fused radial MLP's hidden layers on chunk `i`'s edges (pre-activations into the chunk's set), their
+    /// output (the last layer's input) into `chunkInput`; its address (unused for a chunk without edges).
+    private func chunkLastInput(layer: DeviceLayer, chunk i: Int, _ w: Workspace) throws -> UInt64 {
+        guard let input = w.chunkInput, let hidden = layer.hiddenWeights else { return 0 }
+        let chunk = w.receiverChunks[i].chunk
+        guard !chunk.positions.isEmpty, let z = chunkPreActivations(layer, i, w) else { return input.address }
+        try kernels.mlpForward(
+            edges: chunk.positions.count,
+            x: row(w.radial, chunk.positions.lowerBound, width: kernels.source.besselCount), weights: hidden, z: z,
+            out: input.address, mode: .plain, stream: stream)
+        return input.address
     }
 }

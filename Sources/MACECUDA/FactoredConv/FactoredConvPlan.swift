@@ -132,6 +132,26 @@ struct FactoredConvPlan: Sendable, Equatable {
         return (nodes * elements * block.pairs.lowerBound + (n * elements + s) * block.pairs.count + local) * width
     }
 
+    /// FLOPs and bytes of the forward and the force backward (as ``StepCost`` counts: each stage reads its inputs
+    /// once and writes its outputs once): per edge the moments (h, Y in) and the edge gradient (h, Y in, dh, dY
+    /// out); per node the two GEMMs per path and the output / V terms.
+    func cost(nodes: Int, edges: Int, scalarBytes: Int) -> StepCost {
+        let (n, e, s) = (Double(nodes), Double(edges), Double(scalarBytes))
+        let (h, c, el) = (Double(hidden), Double(channels), Double(elements))
+        let pairCount = Double(pairs.count)
+        let rows = n * el * pairCount  // rows of the node buffers
+        var cost = StepCost()
+        cost.flops += 2 * e * h * pairCount + 4 * e * h * pairCount  // moments; dh and dY
+        cost.flops += 2 * (2 * rows * h * c)  // Q = Z · W, dZ = V · Wᵀ
+        cost.flops += 2 * (3 * n * el * Double(terms.count) * c)  // output and V terms
+        cost.bytes += e * (h + Double(shCount)) * s + e * 8 + rows * h * s  // moments
+        cost.bytes += 2 * rows * (h + c) * s  // the GEMMs
+        cost.bytes += (rows * c + n * Double(midWidth) + el * Double(x1Width)) * s  // output
+        cost.bytes += (n * Double(midWidth) + rows * c) * s  // V
+        cost.bytes += e * (2 * h + 2 * Double(shCount)) * s + e * 8 + rows * h * s  // edge gradient
+        return cost
+    }
+
     /// Scalars of a node buffer of `width` columns: `nodes · elements · pairs · width`.
     func nodeBufferCount(nodes: Int, width: Int) -> Int { nodes * elements * pairs.count * width }
 }
