@@ -49,10 +49,13 @@ enum WeightGradientKernelSource {
           hi = (__float_as_uint(v) + 0x1000u) & 0xffffe000u;
           lo = __float_as_uint(v - __uint_as_float(hi)) + 0x1000u;
         }
-        __device__ __forceinline__ void wg_cp16(float* dst, const float* src, int bytes) {
+        __device__ __forceinline__ unsigned wg_shared(const void* p) {
           unsigned s;
-          asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(s) : "l"(dst));
-          asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\\n" :: "r"(s), "l"(src), "r"(bytes));
+          asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(s) : "l"(p));
+          return s;
+        }
+        __device__ __forceinline__ void wg_cp16(unsigned dst, const float* src, int bytes) {
+          asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\\n" :: "r"(dst), "l"(src), "r"(bytes));
         }
         __device__ __forceinline__ void wg_mma(float* c, const unsigned* a, unsigned b0, unsigned b1) {
           asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\\n"
@@ -72,11 +75,13 @@ enum WeightGradientKernelSource {
           __device__ static __forceinline__ int swb(int r) { return 2 * (r & 3); }
         };
 
-        // Stage rows v = k0 … k0 + WG_BK of the virtual rows [pair 0; pair 1] (zeros from `end` on and past column n):
-        // each thread copies fixed 16-byte chunks of rows ra, ra + RA, … (A) and rb, rb + RB, … (B).
+        // Stage rows v = k0 … k0 + WG_BK of the virtual rows [pair 0; pair 1] into stage `s` (zeros from `end` on and past
+        // column n): each thread copies fixed 16-byte chunks of rows ra, ra + RA, … (A) and rb, rb + RB, … (B). Sources are
+        // chosen without branches (`a1m`, `b1m`: pair 1's base moved back by `rows0` rows; rows past `end` copy zero bytes
+        // from row `begin`); destinations are 32-bit shared addresses.
         template <int MT, int WM, int WN>
-        __device__ __forceinline__ void wg_load(float* as, float* bs, const float* __restrict__ a0, const float* __restrict__ b0,
-                                                const float* __restrict__ a1, const float* __restrict__ b1, long long rows0,
+        __device__ __forceinline__ void wg_load(unsigned smem, int s, const float* __restrict__ a0, const float* __restrict__ b0,
+                                                const float* a1m, const float* b1m, long long rows0, long long begin,
                                                 long long end, int n, bool columnOK, int column, long long k0) {
           using G = WGTile<MT, WM, WN>;
           constexpr int QA = G::M / 4, RA = G::T / QA, QB = G::BN / 4, RB = G::T / QB;
@@ -85,18 +90,16 @@ enum WeightGradientKernelSource {
           #pragma unroll
           for (int i = 0; i < WG_BK / RA; ++i) {
             const int r = ra + i * RA;
-            const long long v = k0 + r;
-            const bool ok = v < end;
-            wg_cp16(as + r * G::LDA + 4 * (ca ^ G::swa(r)),
-                    ok ? (v < rows0 ? a0 + v * G::M : a1 + (v - rows0) * G::M) + 4 * ca : a0, ok ? 16 : 0);
+            const long long v = k0 + r, w = v < end ? v : begin;
+            wg_cp16(smem + 4 * (s * G::SA + r * G::LDA + 4 * (ca ^ G::swa(r))), (w < rows0 ? a0 : a1m) + w * G::M + 4 * ca,
+                    v < end ? 16 : 0);
           }
           #pragma unroll
           for (int i = 0; i < WG_BK / RB; ++i) {
             const int r = rb + i * RB;
-            const long long v = k0 + r;
-            const bool ok = v < end && columnOK;
-            wg_cp16(bs + r * G::BN + 4 * (cb ^ G::swb(r)), ok ? (v < rows0 ? b0 + v * n : b1 + (v - rows0) * n) + column : b0,
-                    ok ? 16 : 0);
+            const long long v = k0 + r, w = v < end ? v : begin;
+            wg_cp16(smem + 4 * (WG_STAGES * G::SA + s * G::SB + r * G::BN + 4 * (cb ^ G::swb(r))),
+                    (w < rows0 ? b0 : b1m) + w * n + (columnOK ? column : 0), v < end && columnOK ? 16 : 0);
           }
           asm volatile("cp.async.commit_group;\\n" ::);
         }
@@ -160,6 +163,9 @@ enum WeightGradientKernelSource {
           const int wm = warp % WM, wn = warp / WM;
           const int col0 = blockIdx.x * G::BN, column = col0 + 4 * (threadIdx.x % (G::BN / 4));
           const long long begin = (long long)blockIdx.y * per, end = min(rows0 + rows1, begin + per);
+          const unsigned smem = wg_shared(wg_smem);
+          const float* a1m = reinterpret_cast<const float*>(reinterpret_cast<unsigned long long>(a1) - 4ull * G::M * rows0);
+          const float* b1m = reinterpret_cast<const float*>(reinterpret_cast<unsigned long long>(b1) - 4ull * n * rows0);
           const int chunks = begin < end ? int((end - begin + 15) / 16) : 0;
           const int stages = (chunks * 16 + WG_BK - 1) / WG_BK;
           double* out = partials + (long long)blockIdx.y * G::M * n;
@@ -173,8 +179,7 @@ enum WeightGradientKernelSource {
           if (chunks == 0) { wg_flush<MT, WM>(acc, out, n, col0, true); return; }
           #pragma unroll
           for (int s = 0; s < WG_STAGES - 1; ++s) {
-            if (s < stages) wg_load<MT, WM, WN>(as + s * G::SA, bs + s * G::SB, a0, b0, a1, b1, rows0, end, n, column < n, column,
-                                                 begin + s * WG_BK);
+            if (s < stages) wg_load<MT, WM, WN>(smem, s, a0, b0, a1m, b1m, rows0, begin, end, n, column < n, column, begin + s * WG_BK);
             else asm volatile("cp.async.commit_group;\\n" ::);
           }
           bool first = true;
@@ -183,8 +188,8 @@ enum WeightGradientKernelSource {
             __syncthreads();
             const int next = st + WG_STAGES - 1;
             if (next < stages) {
-              wg_load<MT, WM, WN>(as + (next % WG_STAGES) * G::SA, bs + (next % WG_STAGES) * G::SB, a0, b0, a1, b1, rows0, end,
-                                  n, column < n, column, begin + (long long)next * WG_BK);
+              wg_load<MT, WM, WN>(smem, next % WG_STAGES, a0, b0, a1m, b1m, rows0, begin, end, n, column < n, column,
+                                  begin + (long long)next * WG_BK);
             } else {
               asm volatile("cp.async.commit_group;\\n" ::);
             }
