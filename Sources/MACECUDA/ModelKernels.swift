@@ -178,12 +178,8 @@ struct ModelKernels {
     /// `c` `[rows, width]`; every address 16-byte aligned, `k` a multiple of 4.
     func mlpGradient3xTF32(rows: Int, k: Int, a: UInt64, split: DeviceBuffer, c: UInt64, stream: CUDAStream) throws {
         guard rows > 0 else { return }
-        guard let shape = source.mlp else {
-            throw CUDAError.invalidArgument("mlp_grad_3xtf32: the model's kernels hold no fused radial MLP")
-        }
         try module.kernel(named: "mlp_grad_3xtf32").launch(
-            grid: ((rows + 127) / 128, 1, 1), block: (128, 1, 1), sharedMemoryBytes: shape.gradientSharedBytes,
-            stream: stream,
+            grid: ((rows + 127) / 128, 1, 1), block: (128, 1, 1), stream: stream,
             arguments: [.int32(Int32(rows)), .int32(Int32(k)), .pointer(a), .buffer(split), .pointer(c)])
     }
 

@@ -42,10 +42,6 @@ struct RadialMLPShape: Equatable {
         )
     }
 
-    /// Dynamic shared memory of `mlp_grad_3xtf32` (`G_SHARED`): two stages of a 128-row A tile and both B parts,
-    /// 16 k wide at stride 20.
-    var gradientSharedBytes: Int { 4 * 2 * (128 + 2 * width) * 20 }
-
     /// Scalars of the concatenated hidden weights `[W_0 (inputs × width); W_1 … W_{depth−1} (width × width)]`.
     var hiddenWeightCount: Int { inputs * width + (depth - 1) * width * width }
 
@@ -61,8 +57,7 @@ struct RadialMLPShape: Equatable {
     ///   `mlp_{forward,backward}_tc1_<act>` with one TF32 product (the 16-bit policies).
     /// - `mlp_grad_3xtf32(rows, k, a f32[rows,k], b f32[2,width,k], c f32[rows,width])`: `c = a · (b_hi + b_lo)ᵀ`
     ///   with `b` the last layer's weight `[width, k]` pre-split into TF32 parts and `a` split in registers,
-    ///   three TF32 products (`a_lo·b_hi + a_hi·b_lo + a_hi·b_hi`) per k step: float32-class error; 128 threads
-    ///   per 128 rows, ``gradientSharedBytes`` of dynamic shared memory.
+    ///   three TF32 products (`a_lo·b_hi + a_hi·b_lo + a_hi·b_hi`) per k step: float32-class error.
     var code: String {
         let zIn = (0..<depth).map { "const T* __restrict__ z\($0)" }.joined(separator: ", ")
         let zOut = (0..<depth).map { "T* __restrict__ z\($0)" }.joined(separator: ", ")
@@ -206,9 +201,9 @@ struct RadialMLPShape: Equatable {
               mlp_backward_body<T>(edges, g, w, z, gx, accumulate); }
             SWIFTMACE_MLP(double, f64)
 
-            // 3xTF32 `c = a · bᵀ` (b = [b_hi; b_lo], each [MLP_H, k]): 128 rows per block, 4 warps of 32 rows × MLP_H columns
-            // (m16n8k8 tiles), k in stages of 16 double-buffered with cp.async; each thread copies fixed 16-byte chunks.
-            constexpr int G_BM = 128, G_THREADS = 128;
+            // 3xTF32 `c = a · bᵀ` (b = [b_hi; b_lo], each [MLP_H, k]): 128 rows per block, 4 warps of 32 rows ×
+            // MLP_H columns (m16n8k8 tiles), k in steps of 16 double-buffered with cp.async.
+            constexpr int G_BM = 128, G_BK = 16, G_LD = 20;
             __device__ __forceinline__ void mlp_cp16(float* dst, const float* src, int bytes) {
               unsigned s;
               asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(s) : "l"(dst));
@@ -219,42 +214,26 @@ struct RadialMLPShape: Equatable {
                            : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
                            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
             }
-            // tf32_split's parts as mma operands, one op less: lo gets half a tf32 ulp added without its low bits cleared (the
-            // mma reads only a tf32 operand's top 19 bits, so it rounds the same way).
-            __device__ __forceinline__ void mlp_split(float v, unsigned& hi, unsigned& lo) {
-              hi = (__float_as_uint(v) + 0x1000u) & 0xffffe000u;
-              lo = __float_as_uint(v - __uint_as_float(hi)) + 0x1000u;
-            }
-            // Stage `k0 … k0 + BK` of the block's rows of a and of both B parts (zeros past `rows` and `k`): each thread copies
-            // fixed 16-byte chunks of rows r0, r0 + R, ….
-            template <int BK>
             __device__ __forceinline__ void mlp_grad_load(float* as, float* bh, float* bl, const float* __restrict__ a,
                                                           const float* __restrict__ b, int rows, int k, long long row0, int k0) {
-              constexpr int LD = BK + 4, Q = BK / 4, R = G_THREADS / Q;
-              const int c = threadIdx.x % Q, r0 = threadIdx.x / Q;
-              const bool kOK = k0 + 4 * c < k;
-              #pragma unroll
-              for (int i = 0; i < G_BM / R; ++i) {
-                const int r = r0 + i * R;
-                const bool ok = kOK && row0 + r < rows;
-                mlp_cp16(as + r * LD + 4 * c, ok ? a + (row0 + r) * k + k0 + 4 * c : a, ok ? 16 : 0);
+              for (int p = threadIdx.x; p < G_BM * 4; p += blockDim.x) {
+                const int r = p >> 2, c = (p & 3) * 4;
+                const bool ok = row0 + r < rows && k0 + c < k;
+                mlp_cp16(as + r * G_LD + c, ok ? a + (row0 + r) * k + k0 + c : a, ok ? 16 : 0);
               }
-              #pragma unroll
-              for (int i = 0; i < MLP_H / R; ++i) {
-                const int r = r0 + i * R;
-                mlp_cp16(bh + r * LD + 4 * c, kOK ? b + (long long)r * k + k0 + 4 * c : b, kOK ? 16 : 0);
-                mlp_cp16(bl + r * LD + 4 * c, kOK ? b + (long long)(MLP_H + r) * k + k0 + 4 * c : b, kOK ? 16 : 0);
+              for (int p = threadIdx.x; p < MLP_H * 4; p += blockDim.x) {
+                const int r = p >> 2, c = (p & 3) * 4;
+                const bool ok = k0 + c < k;
+                mlp_cp16(bh + r * G_LD + c, ok ? b + (long long)r * k + k0 + c : b, ok ? 16 : 0);
+                mlp_cp16(bl + r * G_LD + c, ok ? b + (long long)(MLP_H + r) * k + k0 + c : b, ok ? 16 : 0);
               }
               asm volatile("cp.async.commit_group;\\n" ::);
             }
-
-            // k in stages of BK (fresh sums per 16), ST-deep pipeline; shared memory per stage: A [G_BM][BK + 4], then B_hi
-            // and B_lo [MLP_H][BK + 4].
-            template <int BK, int ST>
-            __device__ __forceinline__ void mlp_grad_body(int rows, int k, const float* __restrict__ a, const float* __restrict__ b,
-                                                          float* __restrict__ c) {
-              constexpr int LD = BK + 4, SA = G_BM * LD, SB = MLP_H * LD, SS = SA + 2 * SB;
-              extern __shared__ __align__(16) float g_smem[];
+            extern "C" __global__ void __launch_bounds__(128) mlp_grad_3xtf32(int rows, int k, const float* __restrict__ a,
+                                                                             const float* __restrict__ b, float* __restrict__ c) {
+              __shared__ __align__(16) float as[2][G_BM * G_LD];
+              __shared__ __align__(16) float bh[2][MLP_H * G_LD];
+              __shared__ __align__(16) float bl[2][MLP_H * G_LD];
               const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, gid = lane >> 2, tig = lane & 3;
               const long long row0 = (long long)blockIdx.x * G_BM;
               float acc[2][MLP_H / 8][4];
@@ -264,70 +243,55 @@ struct RadialMLPShape: Equatable {
                 for (int n = 0; n < MLP_H / 8; ++n)
                   #pragma unroll
                   for (int q = 0; q < 4; ++q) acc[m][n][q] = 0.f;
-              const int subs = (k + 15) / 16, chunks = (k + BK - 1) / BK;
-              #pragma unroll
-              for (int s = 0; s < ST - 1; ++s) {
-                float* st = g_smem + s * SS;
-                if (s < chunks) mlp_grad_load<BK>(st, st + SA, st + SA + SB, a, b, rows, k, row0, s * BK);
-                else asm volatile("cp.async.commit_group;\\n" ::);
-              }
+              const int chunks = (k + G_BK - 1) / G_BK;
+              mlp_grad_load(as[0], bh[0], bl[0], a, b, rows, k, row0, 0);
               for (int ch = 0; ch < chunks; ++ch) {
-                asm volatile("cp.async.wait_group %0;\\n" :: "n"(ST - 2));
+                const int s = ch & 1;
+                if (ch + 1 < chunks) mlp_grad_load(as[s ^ 1], bh[s ^ 1], bl[s ^ 1], a, b, rows, k, row0, (ch + 1) * G_BK);
+                else asm volatile("cp.async.commit_group;\\n" ::);
+                asm volatile("cp.async.wait_group 1;\\n" ::);
                 __syncthreads();
-                const int next = ch + ST - 1;
-                if (next < chunks) {
-                  float* st = g_smem + (next % ST) * SS;
-                  mlp_grad_load<BK>(st, st + SA, st + SA + SB, a, b, rows, k, row0, next * BK);
-                } else {
-                  asm volatile("cp.async.commit_group;\\n" ::);
-                }
-                const float* As = g_smem + (ch % ST) * SS;
-                const float* Bh = As + SA;
-                const float* Bl = Bh + SB;
+                // This chunk's products in fresh accumulators, then added to the running sums with IEEE rounding:
+                // the tensor cores' fp32 accumulation truncates, which over a depth of ~1000 drifts (6.9e-6 force
+                // error on water_gpu_128 when accumulated in the mma alone).
+                float p[2][MLP_H / 8][4];
                 #pragma unroll
-                for (int sub = 0; sub < BK / 16; ++sub) {
-                  if (ch * (BK / 16) + sub >= subs) break;
-                  // This chunk's products in fresh accumulators, then added to the running sums with IEEE rounding:
-                  // the tensor cores' fp32 accumulation truncates, which over a depth of ~1000 drifts (6.9e-6 force
-                  // error on water_gpu_128 when accumulated in the mma alone).
-                  float p[2][MLP_H / 8][4];
+                for (int m = 0; m < 2; ++m)
                   #pragma unroll
-                  for (int m = 0; m < 2; ++m)
+                  for (int n = 0; n < MLP_H / 8; ++n)
                     #pragma unroll
-                    for (int n = 0; n < MLP_H / 8; ++n)
-                      #pragma unroll
-                      for (int q = 0; q < 4; ++q) p[m][n][q] = 0.f;
+                    for (int q = 0; q < 4; ++q) p[m][n][q] = 0.f;
+                #pragma unroll
+                for (int kk = 0; kk < G_BK; kk += 8) {
+                  unsigned ah[2][4], al[2][4];
                   #pragma unroll
-                  for (int kk = sub * 16; kk < sub * 16 + 16; kk += 8) {
-                    unsigned ah[2][4], al[2][4];
+                  for (int m = 0; m < 2; ++m) {
+                    const int r = warp * 32 + m * 16 + gid;
+                    const float v[4] = {as[s][r * G_LD + kk + tig], as[s][(r + 8) * G_LD + kk + tig],
+                                        as[s][r * G_LD + kk + tig + 4], as[s][(r + 8) * G_LD + kk + tig + 4]};
                     #pragma unroll
-                    for (int m = 0; m < 2; ++m) {
-                      const int r = warp * 32 + m * 16 + gid;
-                      const float v[4] = {As[r * LD + kk + tig], As[(r + 8) * LD + kk + tig],
-                                          As[r * LD + kk + tig + 4], As[(r + 8) * LD + kk + tig + 4]};
-                      #pragma unroll
-                      for (int q = 0; q < 4; ++q) mlp_split(v[q], ah[m][q], al[m][q]);
-                    }
-                    #pragma unroll
-                    for (int n = 0; n < MLP_H / 8; ++n) {
-                      const int col = (n * 8 + gid) * LD + kk + tig;
-                      const unsigned h0 = __float_as_uint(Bh[col]), h1 = __float_as_uint(Bh[col + 4]);
-                      const unsigned l0 = __float_as_uint(Bl[col]), l1 = __float_as_uint(Bl[col + 4]);
-                      #pragma unroll
-                      for (int m = 0; m < 2; ++m) {
-                        mlp_mma(p[m][n], al[m], h0, h1);
-                        mlp_mma(p[m][n], ah[m], l0, l1);
-                        mlp_mma(p[m][n], ah[m], h0, h1);
-                      }
-                    }
+                    for (int q = 0; q < 4; ++q) tf32_split(v[q], ah[m][q], al[m][q]);
                   }
                   #pragma unroll
-                  for (int m = 0; m < 2; ++m)
+                  for (int n = 0; n < MLP_H / 8; ++n) {
+                    const int col = (n * 8 + gid) * G_LD + kk + tig;
+                    const unsigned h0 = __float_as_uint(bh[s][col]), h1 = __float_as_uint(bh[s][col + 4]);
+                    const unsigned l0 = __float_as_uint(bl[s][col]), l1 = __float_as_uint(bl[s][col + 4]);
                     #pragma unroll
-                    for (int n = 0; n < MLP_H / 8; ++n)
-                      #pragma unroll
-                      for (int q = 0; q < 4; ++q) acc[m][n][q] += p[m][n][q];
+                    for (int m = 0; m < 2; ++m) {
+                      mlp_mma(p[m][n], al[m], h0, h1);
+                      mlp_mma(p[m][n], ah[m], l0, l1);
+                      mlp_mma(p[m][n], ah[m], h0, h1);
+                    }
+                  }
                 }
+                #pragma unroll
+                for (int m = 0; m < 2; ++m)
+                  #pragma unroll
+                  for (int n = 0; n < MLP_H / 8; ++n)
+                    #pragma unroll
+                    for (int q = 0; q < 4; ++q) acc[m][n][q] += p[m][n][q];
+                __syncthreads();
               }
               #pragma unroll
               for (int m = 0; m < 2; ++m) {
@@ -339,12 +303,6 @@ struct RadialMLPShape: Equatable {
                   if (r + 8 < rows) *reinterpret_cast<float2*>(c + (r + 8) * MLP_H + col) = make_float2(acc[m][n][2], acc[m][n][3]);
                 }
               }
-            }
-            constexpr int G_BK = 16, G_STAGES = 2, G_SHARED = 4 * G_STAGES * (G_BM + 2 * MLP_H) * (G_BK + 4);
-            // Register cap 128: 4 blocks (16 warps) per SM; G_SHARED bytes of dynamic shared memory.
-            extern "C" __global__ void __launch_bounds__(G_THREADS, 4) mlp_grad_3xtf32(int rows, int k, const float* __restrict__ a,
-                                                                                      const float* __restrict__ b, float* __restrict__ c) {
-              mlp_grad_body<G_BK, G_STAGES>(rows, k, a, b, c);
             }
 
             // The hidden layers on tensor cores (float32 storage, 3xTF32 products): 128-edge tiles in shared memory
