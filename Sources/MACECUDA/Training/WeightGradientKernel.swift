@@ -9,13 +9,13 @@ import CUDA
 struct WeightGradientKernel {
     let module: CUDAModule
 
-    /// Resident warps per SM the kernels are built for (`__launch_bounds__`), each a tile of m × 32.
-    private static let warpsPerSM = 8
+    /// Columns of C resident per SM (`__launch_bounds__`: two blocks of 128 columns, or four of 64, at m = 64).
+    private static let columnsPerSM = 256
 
     /// float64 scalars of the partials buffer on a device with `multiprocessors` SMs: one wave of blocks holds at
-    /// most `8 · SMs` warps of 32 columns, each split's tile `[m ≤ 64, n]`.
+    /// most `256 · SMs` columns, each split's tile `[m ≤ 64, n]`.
     static func partialCount(multiprocessors: Int) -> Int {
-        warpsPerSM * multiprocessors * 32 * (WeightGradientKernelSource.inputs.max() ?? 0)
+        columnsPerSM * multiprocessors * (WeightGradientKernelSource.inputs.max() ?? 0)
     }
 
     /// Whether a kernel takes this product: 16, 32 or 64 inputs, `n` a multiple of 4, every address 16-byte aligned.
@@ -38,11 +38,11 @@ struct WeightGradientKernel {
         }
         let second = pairs.count == 2 ? pairs[1] : first
         let rows1 = pairs.count == 2 ? rows : 0
-        let (warps, tile) = n > 64 ? (4, 128) : (2, 64)
-        let columnTiles = (n + tile - 1) / tile
+        let shape = WeightGradientKernelSource.launch(inputs: m, outputs: n)
+        let columnTiles = (n + shape.columns - 1) / shape.columns
         let total = rows + rows1
         let chunk = WeightGradientKernelSource.chunkRows
-        let wave = Self.warpsPerSM / warps * module.context.device.multiprocessorCount
+        let wave = Self.columnsPerSM / shape.columns * module.context.device.multiprocessorCount
         // One wave of blocks, each split at least 256 rows.
         let splits = max(1, min(wave / columnTiles, (total + 255) / 256, splitLimit))
         let per = ((total + splits - 1) / splits + chunk - 1) / chunk * chunk
@@ -51,8 +51,11 @@ struct WeightGradientKernel {
             throw CUDAError.invalidArgument(
                 "weight gradient: \(splits) splits of \(count) need a larger partials buffer")
         }
-        try module.kernel(named: "weight_gradient_3xtf32_m\(m)_n\(tile)").launch(
-            grid: (columnTiles, splits, 1), block: (32 * warps, 1, 1), stream: stream,
+        let kernel = try module.kernel(named: shape.name)
+        try kernel.setMaxDynamicSharedMemory(bytes: shape.sharedBytes)
+        try kernel.launch(
+            grid: (columnTiles, splits, 1), block: (shape.threads, 1, 1), sharedMemoryBytes: shape.sharedBytes,
+            stream: stream,
             arguments: [
                 .int32(Int32(n)), .int64(Int64(rows)), .int64(Int64(rows1)), .int64(Int64(per)), .pointer(first.a),
                 .pointer(first.b), .pointer(second.a), .pointer(second.b), .buffer(partials),
