@@ -46,11 +46,11 @@ public final class CUDAMACEModel: @unchecked Sendable {
     public var capturesGraphs = true
     /// The first layer's conv evaluated per receiver and element (``FactoredConvPlan``) where the model allows it.
     let factoredConv: FactoredConvKernels?
-    /// Whether energy + forces passes run ``factoredConv`` (default true). The GPU
-    /// training pass reads the first layer's per-edge weights, which the factored pass never forms: set this to
-    /// false before the evaluations a gradient follows (``parameterGradients(_:energyCotangents:forceCotangents:)``
-    /// refuses a factored pass).
+    /// Whether passes (energy + forces, and the training pass after them) run ``factoredConv`` (default true);
+    /// false runs the first layer on per-edge weights like the others (for comparisons).
     public var factorsFirstLayer = true
+    /// Whether the model allows the factored first conv at all (``FactoredConvPlan``).
+    public var factorsFirstLayerApplies: Bool { factoredConv != nil }
     /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
     var cached: Workspace?
     /// The training pass's buffers for the last graph trained on, and the weight gradients

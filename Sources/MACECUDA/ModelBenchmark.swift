@@ -36,27 +36,8 @@ public struct ModelTimings: Sendable {
 }
 
 extension CUDAMACEModel {
-    /// Times energy + forces on `graph` (`warmup` untimed passes, then `repeats` timed ones of each kind), then the
-    /// training step on a workspace without the factored first conv (the training pass needs the first layer's
-    /// edge weights; the energy + forces workspace is released first).
+    /// Times energy + forces on `graph`: `warmup` untimed passes, then `repeats` timed ones of each kind.
     public func benchmark(_ graph: AtomicGraph, warmup: Int, repeats: Int) throws -> ModelTimings {
-        var timings = try energyForcesTimings(graph, warmup: warmup, repeats: repeats)
-        let factoring = factorsFirstLayer
-        defer { factorsFirstLayer = factoring }
-        factorsFirstLayer = false
-        if cached?.factored != nil { cached = nil }
-        do {
-            let workspace = try workspace(for: graph)
-            timings.trainingStep = try trainingStepMilliseconds(graph, workspace, warmup: warmup, repeats: repeats)
-            timings.trainingPeakBytes = context.allocator.peakBytes
-            timings.trainingBlocks = try trainingBlocks(graph, workspace, repeats: repeats)
-        } catch {
-            timings.trainingStepError = "\(error)"
-        }
-        return timings
-    }
-
-    private func energyForcesTimings(_ graph: AtomicGraph, warmup: Int, repeats: Int) throws -> ModelTimings {
         var timings = ModelTimings()
         context.allocator.resetPeak()
         let workspace = try workspace(for: graph)
@@ -101,6 +82,13 @@ extension CUDAMACEModel {
             timings.graphReplay = Self.median(replays)
         }
         timings.peakBytes = context.allocator.peakBytes
+        do {
+            timings.trainingStep = try trainingStepMilliseconds(graph, workspace, warmup: warmup, repeats: repeats)
+            timings.trainingPeakBytes = context.allocator.peakBytes
+            timings.trainingBlocks = try trainingBlocks(graph, workspace, repeats: repeats)
+        } catch {
+            timings.trainingStepError = "\(error)"
+        }
         return timings
     }
 

@@ -21,7 +21,7 @@ extension CUDAMACEModel {
             layer.hiddenWeights != nil || last.splitWeight == nil,
             let plan = FactoredConvPlan(
                 polynomial: layer.conv.source.forwardPolynomial, hidden: last.inputs, elements: elements),
-            plan.shCount <= 32, plan.channels <= 1024, plan.hidden <= 1024
+            plan.shCount <= 32, plan.channels <= 1024, plan.hidden <= 1024, plan.x1Width <= 1024
         else { return nil }
         return try FactoredConvKernels(plan: plan, context: context, cache: cache, scalar: scalar)
     }

@@ -38,10 +38,10 @@ struct FactoredConvKernels {
         }
     }
 
-    private func kernel(_ name: String) throws -> CUDAKernel { try module.kernel(named: name + "_" + scalar.suffix) }
+    func kernel(_ name: String) throws -> CUDAKernel { try module.kernel(named: name + "_" + scalar.suffix) }
 
     /// Address of the first row of path block `b` in a node buffer of `width` columns.
-    private func block(_ buffer: DeviceBuffer, _ b: Int, width: Int, _ f: Buffers) -> UInt64 {
+    func block(_ buffer: DeviceBuffer, _ b: Int, width: Int, _ f: Buffers) -> UInt64 {
         let rows = f.nodes * plan.elements * plan.blocks[b].pairs.lowerBound
         return buffer.address &+ UInt64(rows * width * scalar.byteSize)
     }
@@ -62,41 +62,68 @@ struct FactoredConvKernels {
             ])
     }
 
-    /// `mid` of every node from the moments: per path `Q = Z · W_last[:, path]` (cuBLAS), then the terms with the
-    /// elements' linear_up rows `x1`.
+    /// `mid` of every node from the moments in `f.moments`: ``products(_:lastWeight:into:_:runner:)``, then
+    /// ``combine(_:x1:mid:_:stream:)``.
     func output(lastWeight: DeviceBuffer, x1: DeviceBuffer, mid: DeviceBuffer, _ f: Buffers, runner: GEMMRunner) throws {
+        try products(f.moments, lastWeight: lastWeight, into: f.products, f, runner: runner)
+        try combine(f.products, x1: x1, mid: mid.address, f, stream: runner.stream)
+    }
+
+    /// Per path `Q = Z · W_last[:, path]` (cuBLAS) from moments `z` into `q`.
+    func products(
+        _ z: DeviceBuffer, lastWeight: DeviceBuffer, into q: DeviceBuffer, _ f: Buffers, runner: GEMMRunner
+    ) throws {
         let (h, c) = (plan.hidden, plan.channels)
-        let weights = plan.weightColumns
         for (b, block) in plan.blocks.enumerated() {
             try runner.gemm(
                 m: f.nodes * plan.elements * block.pairs.count, n: c, k: h,
-                a: GEMMOperand(address: self.block(f.moments, b, width: h, f), leadingDimension: h),
+                a: GEMMOperand(address: self.block(z, b, width: h, f), leadingDimension: h),
                 b: GEMMOperand(
-                    address: lastWeight.address &+ UInt64(block.path * c * scalar.byteSize), leadingDimension: weights),
-                c: GEMMOperand(address: self.block(f.products, b, width: c, f), leadingDimension: c))
+                    address: lastWeight.address &+ UInt64(block.path * c * scalar.byteSize),
+                    leadingDimension: plan.weightColumns),
+                c: GEMMOperand(address: self.block(q, b, width: c, f), leadingDimension: c))
         }
-        try kernel("fc_output").launch(
-            grid: (f.nodes, 1, 1), block: (c, 1, 1), stream: runner.stream,
-            arguments: [.int32(Int32(f.nodes)), .buffer(f.products), .buffer(x1), .buffer(f.elementRows), .buffer(mid)])
     }
 
-    /// The backward's node part: `V` from `dmid`, then per path `dZ = V · W_last[:, path]ᵀ` into `f.moments`.
+    /// `mid = Σ_terms c · Σ_s x1_s · Q` (every component of every node written).
+    func combine(_ q: DeviceBuffer, x1: DeviceBuffer, mid: UInt64, _ f: Buffers, stream: CUDAStream) throws {
+        try kernel("fc_output").launch(
+            grid: (f.nodes, 1, 1), block: (plan.channels, 1, 1), stream: stream,
+            arguments: [.int32(Int32(f.nodes)), .buffer(q), .buffer(x1), .buffer(f.elementRows), .pointer(mid)])
+    }
+
+    /// The backward's node part: `V` from `dmid` (``adjointsOfProducts(_:x1:into:_:stream:)``), then dZ
+    /// (``momentAdjoints(_:lastWeight:into:_:runner:)``) into `f.moments`.
     func momentGradient(
         lastWeight: DeviceBuffer, x1: DeviceBuffer, dmid: DeviceBuffer, _ f: Buffers, runner: GEMMRunner
     ) throws {
-        let (h, c) = (plan.hidden, plan.channels)
+        try adjointsOfProducts(dmid.address, x1: x1, into: f.products, f, stream: runner.stream)
+        try momentAdjoints(f.products, lastWeight: lastWeight, into: f.moments, f, runner: runner)
+    }
+
+    /// `V = Σ_terms c · x1_s · dmid` (Q's adjoint) into `v`.
+    func adjointsOfProducts(_ dmid: UInt64, x1: DeviceBuffer, into v: DeviceBuffer, _ f: Buffers, stream: CUDAStream)
+        throws
+    {
         try kernel("fc_v").launch(
-            grid: (f.nodes, 1, 1), block: (c, 1, 1), stream: runner.stream,
-            arguments: [.int32(Int32(f.nodes)), .buffer(dmid), .buffer(x1), .buffer(f.elementRows), .buffer(f.products)])
+            grid: (f.nodes, 1, 1), block: (plan.channels, 1, 1), stream: stream,
+            arguments: [.int32(Int32(f.nodes)), .pointer(dmid), .buffer(x1), .buffer(f.elementRows), .buffer(v)])
+    }
+
+    /// Per path `Z̄ = V · W_last[:, path]ᵀ` (cuBLAS) into `zbar`.
+    func momentAdjoints(
+        _ v: DeviceBuffer, lastWeight: DeviceBuffer, into zbar: DeviceBuffer, _ f: Buffers, runner: GEMMRunner
+    ) throws {
+        let (h, c) = (plan.hidden, plan.channels)
         for (b, block) in plan.blocks.enumerated() {
             try runner.gemm(
                 m: f.nodes * plan.elements * block.pairs.count, n: h, k: c,
-                a: GEMMOperand(address: self.block(f.products, b, width: c, f), leadingDimension: c),
+                a: GEMMOperand(address: self.block(v, b, width: c, f), leadingDimension: c),
                 b: GEMMOperand(
                     address: lastWeight.address &+ UInt64(block.path * c * scalar.byteSize),
                     leadingDimension: plan.weightColumns),
                 transposeB: true,
-                c: GEMMOperand(address: self.block(f.moments, b, width: h, f), leadingDimension: h))
+                c: GEMMOperand(address: self.block(zbar, b, width: h, f), leadingDimension: h))
         }
     }
 

@@ -19,7 +19,7 @@ import Equivariance
 /// - `fc_edge_adjoint(csr…, row0, nodes, elements, y, ydot, zbar, zdotbar, hbar, hdotbar)`: per edge
 ///   `h̄ = Σ_pairs (Y·Z̄ + Ẏ·Ż̄)`, `ḣ̄ = Σ_pairs Y·Ż̄` (overwritten).
 /// - `fc_x1_partials(nodes, q, qdot, dmid, dmid_tangent, partials)` (grid (elements, B), `channels` threads) then
-///   `fc_x1_sum(B, partials, element_rows, up_gradient)` (grid elements, x1Width threads): `x̄1_s = Σ_n Σ_terms
+///   `fc_x1_sum(B, partials, element_rows, up_gradient)` (one block of x1Width threads): `x̄1_s = Σ_n Σ_terms
 ///   c · (Q·m̄ + Q̇·ṁ̄)` in float64, summed in a fixed order and added to row `element_rows[s]`.
 /// - `fc_copy_block(rows, cols, src, dst, ld)`: a contiguous `[rows, cols]` block into a matrix of leading
 ///   dimension `ld` (one path's columns of the last radial layer's gradient).
@@ -268,14 +268,17 @@ struct FactoredConvSource: Sendable {
               for (int i = 0; i < \(x1Components); ++i) partials[((size_t)b * FC_S + s) * FC_X1 + i * FC_C + u] = acc[i];
             }
 
-            // x̄1_s = Σ_b partials (fixed order), added to row element_rows[s] of the (zeroed) linear_up gradient.
+            // x̄1_s = Σ_b partials (fixed order), added to row element_rows[s] of the (zeroed) linear_up gradient. One
+            // thread per column walks the elements in turn: elements without atoms share a row (their sums are 0).
             template <typename T>
             __device__ __forceinline__ void fc_x1_sum_body(int blocks, const double* __restrict__ partials,
                 const int* __restrict__ element_rows, T* __restrict__ up_gradient) {
-              const int s = blockIdx.x, i = threadIdx.x;
-              double sum = 0.;
-              for (int b = 0; b < blocks; ++b) sum += partials[((size_t)b * FC_S + s) * FC_X1 + i];
-              up_gradient[(size_t)element_rows[s] * FC_X1 + i] += T(sum);
+              const int i = threadIdx.x;
+              for (int s = 0; s < FC_S; ++s) {
+                double sum = 0.;
+                for (int b = 0; b < blocks; ++b) sum += partials[((size_t)b * FC_S + s) * FC_X1 + i];
+                up_gradient[(size_t)element_rows[s] * FC_X1 + i] += T(sum);
+              }
             }
 
             // dst[r · ld + c] = src[r · cols + c]: a contiguous [rows, cols] block into a wider matrix.

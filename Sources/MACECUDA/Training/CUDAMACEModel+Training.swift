@@ -38,11 +38,6 @@ extension CUDAMACEModel {
         guard let w = cached, w.nodes == graph.numNodes, w.edges == graph.numEdges else {
             throw CUDAError.invalidArgument("parameterGradients: evaluate this graph first (its pass is reused)")
         }
-        guard w.factored == nil else {
-            throw CUDAError.invalidArgument(
-                "parameterGradients: the last evaluation ran the factored first conv, which keeps no per-edge weights; "
-                    + "set factorsFirstLayer = false before evaluating for training")
-        }
         let gradients = try queueTrainingPass(w, energyCotangents: energyCotangents, forceCotangents: forceCotangents,
                                               graph: graph, timer: nil)
         return try gradients.download(self)
@@ -61,7 +56,7 @@ extension CUDAMACEModel {
         w.holdsPassValues = false
         let layout = w.layout
         let t: TrainingWorkspace
-        if let existing = trainingCache, existing.layout == layout {
+        if let existing = trainingCache, existing.layout == layout, (existing.factored != nil) == (w.factored != nil) {
             t = existing
         } else {
             trainingCache = nil
@@ -117,6 +112,7 @@ extension CUDAMACEModel {
             }
             let (up, mid) = (t.up[index], t.mid[index])
             try timer.measure("train forward: conv_tp") {
+                if factors(index, w) { return try factoredDualForward(layer: layer, w, t) }
                 try layer.conv.dualForward(
                     receivers: w.receiverCSR, weight: w.edgeWeights[index].address,
                     weightTangent: t.weightTangent(index, w),
@@ -219,7 +215,13 @@ extension CUDAMACEModel {
             try layer.linear.gemms.weightGradient(
                 t.mid[index], messageGradient, ranges: [0..<(2 * n)], into: d.addresses(g.linear), run)
             try layer.linear.backward(messageGradient, t.midGradient, rows: 2 * n, accumulate: false, run)
-            try dualConvBackward(layer: layer, index: index, w, t, timer: timer)
+            if factors(index, w) {
+                try timer.measure("train reverse: conv_tp dR, per-edge dx") {
+                    try factoredDualBackward(layer: layer, w, t, weightGradient: d.addresses(g.radial).last ?? 0)
+                }
+            } else {
+                try dualConvBackward(layer: layer, index: index, w, t, timer: timer)
+            }
             try layer.linearUp.gemms.weightGradient(
                 input, t.upGradient, ranges: [0..<(2 * n)], into: d.addresses(g.linearUp), run)
             try layer.linearUp.backward(t.upGradient, inputGradient, rows: 2 * n, accumulate: true, run)

@@ -13,15 +13,19 @@ extension CUDAMACEModel {
         let e = t.edges
         var input = tangent(t.radial, e * kernels.source.besselCount)
         let weightTangent = t.weightTangent(index, w)
+        // The factored first conv takes the last layer's input tangent itself (plain, in its training buffers).
+        let factoredInput = factors(index, w) ? t.factored?.inputTangent : nil
         for (k, mlp) in layer.radialMLP.enumerated() {
             let last = k == layer.radialMLP.count - 1
+            if last, factoredInput != nil { break }
             let zTangent = t.mlpTangents[index][k]?.address ?? weightTangent
             try mlp.forward(
                 rows: e, x: input, splitInput: w.splitActivation.map { input == $0.address } ?? false, c: zTangent,
                 runner)
             guard let activation = mlp.activation, let z = w.preActivations[index][k] else { continue }
             let count = e * mlp.outputs
-            if !last, layer.radialMLP[k + 1].splitWeight != nil, let splitInput = w.splitActivation {
+            let feedsFactored = factoredInput != nil && k == layer.radialMLP.count - 2
+            if !last, !feedsFactored, layer.radialMLP[k + 1].splitWeight != nil, let splitInput = w.splitActivation {
                 try kernels.dualActivationSplit(
                     activation, z: z.address, zTangent: zTangent, split: splitInput.address, count: count,
                     width: mlp.outputs, scale: mlp.activationScale, stream: stream)
@@ -30,7 +34,7 @@ extension CUDAMACEModel {
             }
             // The activation's values are the pass's already: rewritten in place (the last layer), or into the
             // input buffer's value block, which this forward does not read.
-            let next = last ? weightTangent : tangent(t.mlpInput, count)
+            let next = last ? weightTangent : feedsFactored ? factoredInput?.address ?? 0 : tangent(t.mlpInput, count)
             try kernels.dualActivation(
                 activation, z: z.address, zTangent: zTangent,
                 x: last ? w.edgeWeights[index].address : t.mlpInput.address, xTangent: next,
@@ -49,7 +53,14 @@ extension CUDAMACEModel {
     ) throws {
         let e = t.edges
         var (g, gTangent) = (w.edgeWeights[index].address, t.weightTangent(index, w))
-        for (k, mlp) in layer.radialMLP.enumerated().reversed() {
+        var layers = Array(layer.radialMLP.enumerated())
+        if factors(index, w), let last = layer.radialMLP.last {
+            // The factored conv's reverse wrote the last layer's weight gradient and its input adjoints.
+            let adjoints = t.mlpGradients[(layers.count - 1) % 2]
+            (g, gTangent) = (adjoints.address, tangent(adjoints, e * last.inputs))
+            layers.removeLast()
+        }
+        for (k, mlp) in layers.reversed() {
             if let activation = mlp.activation, let z = w.preActivations[index][k], let zTangent = t.mlpTangents[index][k] {
                 try kernels.dualActivationBackward(
                     activation, z: z.address, zTangent: zTangent.address, gradient: g, gradientTangent: gTangent,

@@ -41,18 +41,22 @@ public enum MACETrainingSelftest {
                 for (policy, bound) in bounds {
                     let gpu = try CUDAMACEModel(
                         model: try MACEModel(contentsOf: file, dtype: policy.dtype), context: context, precision: policy)
-                    gpu.factorsFirstLayer = false
-                    _ = try gpu.evaluate(graph)
-                    let gradient = try gpu.parameterGradients(graph, energyCotangents: c, forceCotangents: v)
-                    let (relative, worst) = errors(gradient, reference, names: cpu.parameterNames)
-                    let repeated = try repeatsExactly(gpu, graph, c, v, gradient)
-                    let outcome = SelftestResult(
-                        name: "\(label) \(policy.rawValue)", passed: relative <= bound && repeated.passed,
-                        detail: "\(graph.numNodes) atoms, \(reference.count) parameter tensors: gradient rel error "
-                            + "\(MACEModelSelftest.text(relative)) ≤ \(MACEModelSelftest.text(bound)); worst tensor \(worst); "
-                            + repeated.detail)
-                    results.append(outcome)
-                    report(outcome)
+                    // The first layer factored (where the model allows) and on per-edge weights.
+                    for factoring in gpu.factoredConv == nil ? [false] : [true, false] {
+                        gpu.factorsFirstLayer = factoring
+                        _ = try gpu.evaluate(graph)
+                        let gradient = try gpu.parameterGradients(graph, energyCotangents: c, forceCotangents: v)
+                        let (relative, worst) = errors(gradient, reference, names: cpu.parameterNames)
+                        let repeated = try repeatsExactly(gpu, graph, c, v, gradient)
+                        let outcome = SelftestResult(
+                            name: "\(label) \(policy.rawValue)\(factoring ? ", factored first conv" : "")",
+                            passed: relative <= bound && repeated.passed,
+                            detail: "\(graph.numNodes) atoms, \(reference.count) parameter tensors: gradient rel error "
+                                + "\(MACEModelSelftest.text(relative)) ≤ \(MACEModelSelftest.text(bound)); worst tensor \(worst); "
+                                + repeated.detail)
+                        results.append(outcome)
+                        report(outcome)
+                    }
                 }
             } catch {
                 let outcome = SelftestResult(name: label, passed: false, detail: "\(error)")

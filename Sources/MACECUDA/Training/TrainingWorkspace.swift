@@ -62,6 +62,9 @@ final class TrainingWorkspace {
     let edgeFeatureAdjoints: DeviceBuffer?
     /// float32: the split-K partials of the radial MLP's 3xTF32 weight gradient (``WeightGradientKernel``), f64.
     let weightGradientPartials: DeviceBuffer?
+    /// The factored first conv's training buffers, where the energy + forces pass ran it (layer 0 then has no
+    /// conv-weight tangents).
+    let factored: FactoredConvKernels.TrainingBuffers?
 
     init(layout: GraphLayout, model: CUDAMACEModel) throws {
         let run = model.runner
@@ -80,7 +83,13 @@ final class TrainingWorkspace {
             try layer.radialMLP.map { $0.activation == nil ? nil : try run.buffer(e * $0.outputs) }
         }
         let shared = Self.weightTangentLayer(model)
-        ownWeightTangents = try layers.indices.map { $0 == shared ? nil : try run.buffer(e * layers[$0].weightCount) }
+        let factoredPass = model.passesFactorFirstLayer
+        ownWeightTangents = try layers.indices.map {
+            $0 == shared || ($0 == 0 && factoredPass) ? nil : try run.buffer(e * layers[$0].weightCount)
+        }
+        factored = try model.factoredConv.flatMap { fc in
+            try factoredPass ? FactoredConvKernels.TrainingBuffers(plan: fc.plan, nodes: n, edges: e, runner: run) : nil
+        }
         let hidden = layers.flatMap { $0.radialMLP.dropLast().map(\.outputs) }.max() ?? 1
         mlpInput = try run.buffer(2 * e * hidden)
         up = try layers.map { try run.buffer(2 * n * $0.upWidth) }

@@ -38,6 +38,10 @@ struct BenchCommand: ParsableCommand {
         + "(less memory; the backward recomputes the MLP per chunk); default: all edges at once."))
     var edgeChunk: Int?
 
+    @Flag(name: .customLong("unfactored-first-layer"), help: ArgumentHelp("Run the first layer's conv on per-edge "
+        + "weights like the others instead of per receiver and element (for comparisons)."))
+    var unfactoredFirstLayer = false
+
     @Option(help: "Timed repeats (median reported).")
     var repeats: Int = 10
 
@@ -85,7 +89,9 @@ struct BenchCommand: ParsableCommand {
         if let context {
             report["gpu"] = context.device.name
             let gpu = try CUDAMACEModel(model: mace, context: context, precision: policy, edgeChunk: edgeChunk)
+            gpu.factorsFirstLayer = !unfactoredFirstLayer
             report["edge_chunk"] = edgeChunk ?? NSNull()
+            report["factored_first_layer"] = gpu.factorsFirstLayer && gpu.factorsFirstLayerApplies
             let timings = try gpu.benchmark(graph, warmup: warmup, repeats: repeats)
             let cost = gpu.stepCost(nodes: atoms, edges: edges)
             median = timings.endToEnd.median

@@ -16,7 +16,6 @@ final class CUDATrainingEvaluator: ExternalGradientEvaluator {
     /// - Throws: `CUDAError` when there is no driver or GPU, or the model needs something the GPU path lacks.
     init(model: MACEModel) throws {
         gpu = try CUDAMACEModel(model: model, context: CUDAContext.shared())
-        gpu.factorsFirstLayer = false  // the gradient reads the first layer's per-edge weights
     }
 
     func evaluate(_ graph: AtomicGraph) throws -> [MACEOutput] { try gpu.evaluate(graph) }
