@@ -148,8 +148,8 @@ public final class CUDAMACEModel: @unchecked Sendable {
                 featureLayer: readout.featureLayer, first: try DeviceLinear(readout.first, runner: runner), hidden: hidden)
         }
         factoredConv = try Self.factoredConv(
-            layers.first, elements: description.numElements, precision: precision, context: context, cache: cache,
-            scalar: scalar)
+            layers.first, description.interactions.first, elements: description.numElements, runner: runner,
+            cache: cache)
         atomicEnergies = try runner.upload(description.atomicEnergies)
         energyScale = description.scale
         energyShift = description.shift

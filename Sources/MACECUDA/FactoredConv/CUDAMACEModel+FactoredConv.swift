@@ -5,25 +5,31 @@
 import CUDA
 import Equivariance
 import EquivarianceCUDA
+import MACE
 
 extension CUDAMACEModel {
-    /// The factored conv of the model's first layer, or nil where it does not apply: a 16-bit policy (its edge
-    /// weights are 16-bit storage by design), a radial MLP without a hidden layer, with a hidden layer without
-    /// activation or with an activation after its last layer, a 3xTF32 last layer fed by the GEMM chain (its input is then only written split), more than
-    /// ``FactoredConvPlan/maxElements`` elements, or a conv the plan cannot express.
+    /// The factored conv of the model's first layer, or nil where it does not apply: the `bf16` policy (its x1 and
+    /// conv output are 16-bit storage), a radial MLP without a hidden layer, with a hidden layer without activation
+    /// or with an activation after its last layer, a last layer whose input only exists split (3xTF32) or in 16
+    /// bits (the GEMM chains under float32 and the 16-bit policies; the fused kernels write it plain), more than
+    /// ``FactoredConvPlan/maxElements`` elements, or a conv the plan cannot express. Under the 16-bit policies
+    /// the last radial layer's weight is uploaded once more in float32 for the per-node GEMMs (float32 arithmetic).
     static func factoredConv(
-        _ layer: DeviceLayer?, elements: Int, precision: PrecisionPolicy, context: CUDAContext, cache: KernelCache,
-        scalar: KernelScalar
+        _ layer: DeviceLayer?, _ interaction: InteractionLayer?, elements: Int, runner: GEMMRunner, cache: KernelCache
     ) throws -> FactoredConvKernels? {
-        guard let layer, precision.halfStorage == nil, layer.radialMLP.count >= 2,
+        let precision = runner.precision
+        guard let layer, let interaction, !precision.storesFeaturesInHalf, layer.radialMLP.count >= 2,
             let last = layer.radialMLP.last, last.activation == nil,
             layer.radialMLP.dropLast().allSatisfy({ $0.activation != nil }),
-            layer.hiddenWeights != nil || last.splitWeight == nil,
+            layer.hiddenWeights != nil || (last.splitWeight == nil && precision.halfStorage == nil),
             let plan = FactoredConvPlan(
                 polynomial: layer.conv.source.forwardPolynomial, hidden: last.inputs, elements: elements),
             plan.shCount <= 32, plan.channels <= 1024, plan.hidden <= 1024, plan.x1Width <= 1024
         else { return nil }
-        return try FactoredConvKernels(plan: plan, context: context, cache: cache, scalar: scalar)
+        let lastWeight = precision.halfStorage == nil
+            ? last.weight : try runner.upload(interaction.radialMLP.last?.deviceWeight ?? [])
+        return try FactoredConvKernels(
+            plan: plan, lastWeight: lastWeight, context: runner.context, cache: cache, scalar: runner.scalar)
     }
 
     /// Whether layer `t` of passes on `w` runs the factored conv.
@@ -33,7 +39,7 @@ extension CUDAMACEModel {
     /// then the per-path GEMMs and the output terms. The input is `mlpActivation` (written by the radial forward),
     /// or with edge chunks and the fused MLP, computed here chunk by chunk into `chunkInput`.
     func factoredConvForward(layer: DeviceLayer, _ w: Workspace) throws {
-        guard let fc = factoredConv, let f = w.factored, let last = layer.radialMLP.last else { return }
+        guard let fc = factoredConv, let f = w.factored else { return }
         if w.chunked, layer.hiddenWeights != nil {
             for (i, (chunk, csr, _, _)) in w.receiverChunks.enumerated() {
                 // Chunks of receivers without edges still get their (zero) moments written.
@@ -47,7 +53,7 @@ extension CUDAMACEModel {
                 receivers: w.receiverCSR, row0: 0, elements: w.elements, h: h.address, y: w.sh.address, f,
                 stream: stream)
         }
-        try fc.output(lastWeight: last.weight, x1: w.up[0], mid: w.mid, f, runner: runner)
+        try fc.output(lastWeight: fc.lastWeight, x1: w.up[0], mid: w.mid, f, runner: runner)
     }
 
     /// Layer 0's conv backward: d/dY into `layerSHGradient` and d/d(the last radial layer's input) from
@@ -56,10 +62,10 @@ extension CUDAMACEModel {
     /// is still in place); with chunks and the fused MLP, chunk by chunk: the MLP forward again, the edge gradient,
     /// the MLP backward into the radial basis' gradient.
     func factoredConvBackward(layer: DeviceLayer, _ w: Workspace) throws {
-        guard let fc = factoredConv, let f = w.factored, let last = layer.radialMLP.last else { return }
+        guard let fc = factoredConv, let f = w.factored else { return }
         let count = layer.radialMLP.count
         let gradient = radialInputGradient(count - 1, w)
-        try fc.momentGradient(lastWeight: last.weight, x1: w.up[0], dmid: w.midGradient, f, runner: runner)
+        try fc.momentGradient(lastWeight: fc.lastWeight, x1: w.up[0], dmid: w.midGradient, f, runner: runner)
         let (shCount, besselCount) = (kernels.source.shCount, kernels.source.besselCount)
         if w.chunked, let hidden = layer.hiddenWeights {
             for (i, (chunk, csr, _, _)) in w.receiverChunks.enumerated() where !chunk.positions.isEmpty {

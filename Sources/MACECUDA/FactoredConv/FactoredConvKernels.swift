@@ -11,10 +11,17 @@ struct FactoredConvKernels {
     let plan: FactoredConvPlan
     let module: CUDAModule
     let scalar: KernelScalar
+    /// The last radial layer's weight `[hidden, weightColumns]` in the scalar type (the layer's own buffer, or a
+    /// float32 copy where the layer's is 16-bit).
+    let lastWeight: DeviceBuffer
 
-    init(plan: FactoredConvPlan, context: CUDAContext, cache: KernelCache, scalar: KernelScalar) throws {
+    init(
+        plan: FactoredConvPlan, lastWeight: DeviceBuffer, context: CUDAContext, cache: KernelCache,
+        scalar: KernelScalar
+    ) throws {
         self.plan = plan
         self.scalar = scalar
+        self.lastWeight = lastWeight
         let source = FactoredConvSource(plan: plan)
         module = try context.loadModule(KernelSource(name: "factored_conv.cu", code: source.code), cache: cache)
     }
