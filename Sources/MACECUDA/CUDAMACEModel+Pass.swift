@@ -59,7 +59,7 @@ extension CUDAMACEModel {
         }
         try timer.measure("linear_up") { try layer.linearUp.forward(input, w.up[t], rows: n, accumulate: false, run) }
         try radialForward(layer: layer, index: t, w, timer: timer, stage: "radial MLP")
-        try timer.measure("conv_tp forward") {
+        try timer.measure(factors(t, w) ? "conv_tp forward (factored first layer)" : "conv_tp forward") {
             if factors(t, w) {
                 try factoredConvForward(layer: layer, w)
             } else if w.chunked {
@@ -197,7 +197,8 @@ extension CUDAMACEModel {
                 // MLP runs per chunk instead: nothing to do).
                 try radialForward(layer: layer, index: t, w, timer: timer, stage: prefix + "radial MLP")
             }
-            try timer.measure(prefix + "conv_tp dR, dSH") {
+            let convStage = factors(t, w) ? "conv_tp dY, dh (factored first layer)" : "conv_tp dR, dSH"
+            try timer.measure(prefix + convStage) {
                 if factors(t, w) {
                     try factoredConvBackward(layer: layer, w)
                 } else if w.chunked {

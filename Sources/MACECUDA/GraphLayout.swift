@@ -73,7 +73,16 @@ struct GraphLayout: Sendable, Equatable {
 
     /// One vector per node (graph order) in device row order, `[N, 3]` flat.
     func deviceRows(_ vectors: [SIMD3<Double>]) -> [Double] {
-        nodeOrder.flatMap { [vectors[$0].x, vectors[$0].y, vectors[$0].z] }
+        // A plain loop: `flatMap` over three-element arrays took 5–8 ms for 24000 atoms, every pass.
+        var rows = [Double]()
+        rows.reserveCapacity(3 * nodeOrder.count)
+        for node in nodeOrder {
+            let v = vectors[node]
+            rows.append(v.x)
+            rows.append(v.y)
+            rows.append(v.z)
+        }
+        return rows
     }
 
     /// One-hot element rows `[rows, elementCount]` for the device rows, zero rows after the first `nodeCount`.
