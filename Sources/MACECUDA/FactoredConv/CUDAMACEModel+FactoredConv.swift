@@ -53,7 +53,7 @@ extension CUDAMACEModel {
                 receivers: w.receiverCSR, row0: 0, elements: w.elements, h: h.address, y: w.sh.address, f,
                 stream: stream)
         }
-        try fc.output(lastWeight: fc.lastWeight, x1: w.up[0], mid: w.mid, f, runner: runner)
+        try fc.output(x1: w.up[0], mid: w.mid, f, runner: runner)
     }
 
     /// Layer 0's conv backward: d/dY into `layerSHGradient` and d/d(the last radial layer's input) from
@@ -65,7 +65,7 @@ extension CUDAMACEModel {
         guard let fc = factoredConv, let f = w.factored else { return }
         let count = layer.radialMLP.count
         let gradient = radialInputGradient(count - 1, w)
-        try fc.momentGradient(lastWeight: fc.lastWeight, x1: w.up[0], dmid: w.midGradient, f, runner: runner)
+        try fc.momentGradient(x1: w.up[0], dmid: w.midGradient, f, runner: runner)
         let (shCount, besselCount) = (kernels.source.shCount, kernels.source.besselCount)
         if w.chunked, let hidden = layer.hiddenWeights {
             for (i, (chunk, csr, _, _)) in w.receiverChunks.enumerated() where !chunk.positions.isEmpty {
@@ -73,7 +73,8 @@ extension CUDAMACEModel {
                 let h = try chunkLastInput(layer: layer, chunk: i, w)
                 try fc.edgeGradient(
                     receivers: csr, row0: chunk.rows.lowerBound, elements: w.elements, h: h,
-                    y: row(w.sh, p0, width: shCount), dh: gradient.address, dy: row(w.layerSHGradient, p0, width: shCount),
+                    y: row(w.sh, p0, width: shCount), dh: gradient.address,
+                    dy: row(w.layerSHGradient, p0, width: shCount),
                     f, stream: stream)
                 if let z = chunkPreActivations(layer, i, w) {
                     try kernels.mlpBackward(

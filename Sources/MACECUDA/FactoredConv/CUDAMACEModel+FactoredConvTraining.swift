@@ -12,7 +12,7 @@ extension CUDAMACEModel {
         let mid = t.mid[0]
         try fc.dualForward(
             receivers: w.receiverCSR, elements: w.elements, h: h.address, y: w.sh.address,
-            yTangent: t.shTangent.address, lastWeight: fc.lastWeight, x1: t.up[0], mid: mid.address,
+            yTangent: t.shTangent.address, x1: t.up[0], mid: mid.address,
             midTangent: tangent(mid, w.nodes * layer.midWidth), f, ft, runner: runner)
     }
 
@@ -29,7 +29,7 @@ extension CUDAMACEModel {
         let adjoints = t.mlpGradients[(layer.radialMLP.count - 1) % 2]
         try fc.dualBackward(
             receivers: w.receiverCSR, elements: w.elements, y: w.sh.address, yTangent: t.shTangent.address,
-            lastWeight: fc.lastWeight, x1: t.up[0], dmid: t.midGradient.address,
+            x1: t.up[0], dmid: t.midGradient.address,
             dmidTangent: tangent(t.midGradient, n * layer.midWidth), upGradient: t.upGradient,
             weightGradient: weightGradient, inputAdjoint: adjoints.address,
             inputTangentAdjoint: tangent(adjoints, e * last.inputs),

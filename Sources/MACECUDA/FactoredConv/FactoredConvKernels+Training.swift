@@ -30,7 +30,8 @@ extension FactoredConvKernels {
             productTangents = try runner.buffer(plan.nodeBufferCount(nodes: nodes, width: plan.channels))
             inputTangent = try runner.buffer(edges * plan.hidden)
             x1Partials = try DeviceBuffer(
-                context: runner.context, byteCount: Self.x1Blocks * plan.elements * plan.x1Width * 8, stream: runner.stream)
+                context: runner.context, byteCount: Self.x1Blocks * plan.elements * plan.x1Width * 8,
+                stream: runner.stream)
             weightBlock = try runner.buffer(plan.hidden * plan.channels)
         }
     }
@@ -39,7 +40,7 @@ extension FactoredConvKernels {
     /// (the stacked buffer's two blocks at `mid`, `midTangent`).
     func dualForward(
         receivers: DeviceEdgeCSR, elements: DeviceBuffer, h: UInt64, y: UInt64, yTangent: UInt64,
-        lastWeight: DeviceBuffer, x1: DeviceBuffer, mid: UInt64, midTangent: UInt64, _ f: Buffers,
+        x1: DeviceBuffer, mid: UInt64, midTangent: UInt64, _ f: Buffers,
         _ t: TrainingBuffers, runner: GEMMRunner
     ) throws {
         if receivers.csr.rowCount > 0 {
@@ -51,7 +52,7 @@ extension FactoredConvKernels {
                 ])
         }
         for (z, q, out) in [(f.moments, f.products, mid), (t.momentTangents, t.productTangents, midTangent)] {
-            try products(z, lastWeight: lastWeight, into: q, f, runner: runner)
+            try products(z, into: q, f, runner: runner)
             try combine(q, x1: x1, mid: out, f, stream: runner.stream)
         }
     }
@@ -61,8 +62,8 @@ extension FactoredConvKernels {
     /// `weightGradient` (`[hidden, weightColumns]`, overwritten), and per edge `h̄`, `ḣ̄` into `inputAdjoint`,
     /// `inputTangentAdjoint`.
     func dualBackward(
-        receivers: DeviceEdgeCSR, elements: DeviceBuffer, y: UInt64, yTangent: UInt64, lastWeight: DeviceBuffer,
-        x1: DeviceBuffer, dmid: UInt64, dmidTangent: UInt64, upGradient: DeviceBuffer, weightGradient: UInt64,
+        receivers: DeviceEdgeCSR, elements: DeviceBuffer, y: UInt64, yTangent: UInt64, x1: DeviceBuffer,
+        dmid: UInt64, dmidTangent: UInt64, upGradient: DeviceBuffer, weightGradient: UInt64,
         inputAdjoint: UInt64, inputTangentAdjoint: UInt64,
         threeTF32: (kernel: WeightGradientKernel, partials: DeviceBuffer)?, _ f: Buffers, _ t: TrainingBuffers,
         runner: GEMMRunner
@@ -86,7 +87,7 @@ extension FactoredConvKernels {
         ]
         for pair in pairs {
             try adjointsOfProducts(pair.m, x1: x1, into: pair.v, f, stream: stream)
-            try momentAdjoints(pair.v, lastWeight: lastWeight, into: pair.zbar, f, runner: runner)
+            try momentAdjoints(pair.v, into: pair.zbar, f, runner: runner)
         }
         try weightGradientOfProducts(
             pairs.map { ($0.z, $0.v) }, into: weightGradient, threeTF32: threeTF32, f, t, runner: runner)
@@ -108,11 +109,11 @@ extension FactoredConvKernels {
         threeTF32: (kernel: WeightGradientKernel, partials: DeviceBuffer)?, _ f: Buffers, _ t: TrainingBuffers,
         runner: GEMMRunner
     ) throws {
-        let (h, c, size) = (plan.hidden, plan.channels, scalar.byteSize)
+        let (h, c) = (plan.hidden, plan.channels)
         for (b, block) in plan.blocks.enumerated() {
             let rows = f.nodes * plan.elements * block.pairs.count
             let operands = pairs.map { (a: self.block($0.z, b, width: h, f), b: self.block($0.v, b, width: c, f)) }
-            let target = gradient &+ UInt64(block.path * c * size)
+            let target = columns(of: block.path, gradient)
             if let threeTF32, rows > 0,
                 WeightGradientKernel.fits(inputs: h, outputs: c, addresses: operands.flatMap { [$0.a, $0.b] })
             {

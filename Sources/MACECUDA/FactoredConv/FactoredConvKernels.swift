@@ -69,27 +69,16 @@ struct FactoredConvKernels {
             ])
     }
 
-    /// `mid` of every node from the moments in `f.moments`: ``products(_:lastWeight:into:_:runner:)``, then
+    /// `mid` of every node from the moments in `f.moments`: ``products(_:into:_:runner:)``, then
     /// ``combine(_:x1:mid:_:stream:)``.
-    func output(lastWeight: DeviceBuffer, x1: DeviceBuffer, mid: DeviceBuffer, _ f: Buffers, runner: GEMMRunner) throws {
-        try products(f.moments, lastWeight: lastWeight, into: f.products, f, runner: runner)
+    func output(x1: DeviceBuffer, mid: DeviceBuffer, _ f: Buffers, runner: GEMMRunner) throws {
+        try products(f.moments, into: f.products, f, runner: runner)
         try combine(f.products, x1: x1, mid: mid.address, f, stream: runner.stream)
     }
 
     /// Per path `Q = Z · W_last[:, path]` (cuBLAS) from moments `z` into `q`.
-    func products(
-        _ z: DeviceBuffer, lastWeight: DeviceBuffer, into q: DeviceBuffer, _ f: Buffers, runner: GEMMRunner
-    ) throws {
-        let (h, c) = (plan.hidden, plan.channels)
-        for (b, block) in plan.blocks.enumerated() {
-            try runner.gemm(
-                m: f.nodes * plan.elements * block.pairs.count, n: c, k: h,
-                a: GEMMOperand(address: self.block(z, b, width: h, f), leadingDimension: h),
-                b: GEMMOperand(
-                    address: lastWeight.address &+ UInt64(block.path * c * scalar.byteSize),
-                    leadingDimension: plan.weightColumns),
-                c: GEMMOperand(address: self.block(q, b, width: c, f), leadingDimension: c))
-        }
+    func products(_ z: DeviceBuffer, into q: DeviceBuffer, _ f: Buffers, runner: GEMMRunner) throws {
+        try perPath(z, into: q, transposed: false, f, runner: runner)
     }
 
     /// `mid = Σ_terms c · Σ_s x1_s · Q` (every component of every node written).
@@ -100,12 +89,10 @@ struct FactoredConvKernels {
     }
 
     /// The backward's node part: `V` from `dmid` (``adjointsOfProducts(_:x1:into:_:stream:)``), then dZ
-    /// (``momentAdjoints(_:lastWeight:into:_:runner:)``) into `f.moments`.
-    func momentGradient(
-        lastWeight: DeviceBuffer, x1: DeviceBuffer, dmid: DeviceBuffer, _ f: Buffers, runner: GEMMRunner
-    ) throws {
+    /// (``momentAdjoints(_:into:_:runner:)``) into `f.moments`.
+    func momentGradient(x1: DeviceBuffer, dmid: DeviceBuffer, _ f: Buffers, runner: GEMMRunner) throws {
         try adjointsOfProducts(dmid.address, x1: x1, into: f.products, f, stream: runner.stream)
-        try momentAdjoints(f.products, lastWeight: lastWeight, into: f.moments, f, runner: runner)
+        try momentAdjoints(f.products, into: f.moments, f, runner: runner)
     }
 
     /// `V = Σ_terms c · x1_s · dmid` (Q's adjoint) into `v`.
@@ -118,20 +105,30 @@ struct FactoredConvKernels {
     }
 
     /// Per path `Z̄ = V · W_last[:, path]ᵀ` (cuBLAS) into `zbar`.
-    func momentAdjoints(
-        _ v: DeviceBuffer, lastWeight: DeviceBuffer, into zbar: DeviceBuffer, _ f: Buffers, runner: GEMMRunner
+    func momentAdjoints(_ v: DeviceBuffer, into zbar: DeviceBuffer, _ f: Buffers, runner: GEMMRunner) throws {
+        try perPath(v, into: zbar, transposed: true, f, runner: runner)
+    }
+
+    /// One GEMM per path block with the path's columns of ``lastWeight``: `[rows, hidden] · W → [rows, channels]`,
+    /// or `transposed`, `[rows, channels] · Wᵀ → [rows, hidden]`.
+    private func perPath(
+        _ a: DeviceBuffer, into c: DeviceBuffer, transposed: Bool, _ f: Buffers, runner: GEMMRunner
     ) throws {
-        let (h, c) = (plan.hidden, plan.channels)
+        let (inner, outer) = transposed ? (plan.channels, plan.hidden) : (plan.hidden, plan.channels)
         for (b, block) in plan.blocks.enumerated() {
             try runner.gemm(
-                m: f.nodes * plan.elements * block.pairs.count, n: h, k: c,
-                a: GEMMOperand(address: self.block(v, b, width: c, f), leadingDimension: c),
+                m: f.nodes * plan.elements * block.pairs.count, n: outer, k: inner,
+                a: GEMMOperand(address: self.block(a, b, width: inner, f), leadingDimension: inner),
                 b: GEMMOperand(
-                    address: lastWeight.address &+ UInt64(block.path * c * scalar.byteSize),
-                    leadingDimension: plan.weightColumns),
-                transposeB: true,
-                c: GEMMOperand(address: self.block(zbar, b, width: h, f), leadingDimension: h))
+                    address: columns(of: block.path, lastWeight.address), leadingDimension: plan.weightColumns),
+                transposeB: transposed,
+                c: GEMMOperand(address: self.block(c, b, width: outer, f), leadingDimension: outer))
         }
+    }
+
+    /// Address of path `path`'s first column in a `[hidden, weightColumns]` matrix at `matrix`.
+    func columns(of path: Int, _ matrix: UInt64) -> UInt64 {
+        matrix &+ UInt64(path * plan.channels * scalar.byteSize)
     }
 
     /// Per edge of `receivers`' rows: `dh` (d/d the last radial layer's input, `[·, hidden]`) and `dy` (d/dY,

@@ -54,8 +54,14 @@ struct FactoredConvPlan: Sendable, Equatable {
     let weightColumns: Int
     /// Pairs grouped by path, in path order.
     let pairs: [Pair]
-    /// Per path with pairs: its weight segment and its range in ``pairs``.
-    let blocks: [(path: Int, pairs: Range<Int>)]
+    /// A path with pairs: its weight segment and its range in ``pairs``.
+    struct Block: Sendable, Equatable {
+        let path: Int
+        var pairs: Range<Int>
+    }
+
+    /// Per path with pairs, in path order.
+    let blocks: [Block]
     let terms: [Term]
 
     /// The most elements the moment kernel keeps in registers at once (more are handled in several passes).
@@ -70,7 +76,8 @@ struct FactoredConvPlan: Sendable, Equatable {
         guard polynomial.inputs.count == 3, polynomial.outputs.count == 1, polynomial.terms.count == 1,
             (1...Self.maxElements).contains(elements), hidden > 0
         else { return nil }
-        let (weight, x1, x2, mid) = (polynomial.inputs[0], polynomial.inputs[1], polynomial.inputs[2], polynomial.outputs[0])
+        let (weight, x1, x2) = (polynomial.inputs[0], polynomial.inputs[1], polynomial.inputs[2])
+        let mid = polynomial.outputs[0]
         guard let channels = x1.segments.first?.first, channels > 0,
             x1.segments.allSatisfy({ $0.count == 2 && $0[0] == channels }),
             mid.segments.allSatisfy({ $0.count == 2 && $0[0] == channels }),
@@ -91,12 +98,12 @@ struct FactoredConvPlan: Sendable, Equatable {
         var pairs: [Pair] = []
         for r in raw where !pairs.contains(r.pair) { pairs.append(r.pair) }
         pairs.sort { ($0.path, $0.sh) < ($1.path, $1.sh) }
-        var blocks: [(path: Int, pairs: Range<Int>)] = []
+        var blocks: [Block] = []
         for (k, pair) in pairs.enumerated() {
             if let last = blocks.last, last.path == pair.path {
                 blocks[blocks.count - 1].pairs = last.pairs.lowerBound..<(k + 1)
             } else {
-                blocks.append((pair.path, k..<(k + 1)))
+                blocks.append(Block(path: pair.path, pairs: k..<(k + 1)))
             }
         }
         self.channels = channels
@@ -111,11 +118,6 @@ struct FactoredConvPlan: Sendable, Equatable {
         terms = raw.map { r in
             Term(pair: pairs.firstIndex(of: r.pair) ?? 0, x1: r.x1, mid: r.mid, coefficient: r.coefficient)
         }
-    }
-
-    static func == (a: Self, b: Self) -> Bool {
-        a.channels == b.channels && a.hidden == b.hidden && a.shCount == b.shCount && a.elements == b.elements
-            && a.x1Width == b.x1Width && a.midWidth == b.midWidth && a.weightColumns == b.weightColumns && a.pairs == b.pairs && a.terms == b.terms
     }
 
     /// The block (path) of pair `k` and `k`'s position in it.
