@@ -36,7 +36,8 @@ import Testing
         // One pair per Y component (each l has one path 0e ⊗ l → l), one block per path.
         #expect(plan.pairs.count == 16 && plan.blocks.map(\.pairs.count) == [1, 3, 5, 7])
         #expect(plan.terms.count == 16)
-        #expect(FactoredConvPlan(polynomial: d.polynomial, hidden: 5, elements: FactoredConvPlan.maxElements + 1) == nil)
+        let tooMany = FactoredConvPlan.maxElements + 1
+        #expect(FactoredConvPlan(polynomial: d.polynomial, hidden: 5, elements: tooMany) == nil)
     }
 
     @Test func factoredForwardAndBackwardMatchThePolynomial() throws {
@@ -75,80 +76,16 @@ import Testing
         }
 
         // The factored chain, indexed as the kernels index it.
-        let (n, s) = (c.nodes, c.elements)
-        func row(_ node: Int, _ el: Int, _ k: Int, _ width: Int) -> Int {
-            plan.row(node: node, element: el, pair: k, nodes: n, width: width)
-        }
-        var z = [Double](repeating: 0, count: plan.nodeBufferCount(nodes: n, width: c.hidden))
-        for edge in 0..<e {
-            let el = c.nodeElements[c.senders[edge]]
-            for (k, pair) in plan.pairs.enumerated() {
-                for q in 0..<c.hidden { z[row(c.receivers[edge], el, k, c.hidden) + q] += h[edge][q] * y[edge][pair.sh] }
-            }
-        }
-        var products = [Double](repeating: 0, count: plan.nodeBufferCount(nodes: n, width: plan.channels))
-        for node in 0..<n {
-            for el in 0..<s {
-                for (k, pair) in plan.pairs.enumerated() {
-                    for u in 0..<plan.channels {
-                        products[row(node, el, k, plan.channels) + u] = (0..<c.hidden).reduce(0) {
-                            $0 + z[row(node, el, k, c.hidden) + $1] * w[$1][pair.path * plan.channels + u]
-                        }
-                    }
-                }
-            }
-        }
-        var mid = [Double](repeating: 0, count: n * plan.midWidth)
-        for node in 0..<n {
-            for t in plan.terms {
-                for el in 0..<s {
-                    for u in 0..<plan.channels {
-                        mid[node * plan.midWidth + t.mid + u] +=
-                            t.coefficient * x1[el][t.x1 + u] * products[row(node, el, t.pair, plan.channels) + u]
-                    }
-                }
-            }
-        }
+        let f = FactoredMirror(plan: plan, graph: c, w: w, x1: x1)
+        let z = f.moments(h, y)
+        let mid = f.combine(f.products(z))
         #expect(maxDifference(mid, referenceMid) <= 1e-12 * maxMagnitude(referenceMid))
-
-        var v = [Double](repeating: 0, count: products.count)
-        for node in 0..<n {
-            for t in plan.terms {
-                for el in 0..<s {
-                    for u in 0..<plan.channels {
-                        v[row(node, el, t.pair, plan.channels) + u] +=
-                            t.coefficient * x1[el][t.x1 + u] * dmid[node][t.mid + u]
-                    }
-                }
-            }
-        }
-        var dz = [Double](repeating: 0, count: z.count)
-        for node in 0..<n {
-            for el in 0..<s {
-                for (k, pair) in plan.pairs.enumerated() {
-                    for q in 0..<c.hidden {
-                        dz[row(node, el, k, c.hidden) + q] = (0..<plan.channels).reduce(0) {
-                            $0 + v[row(node, el, k, plan.channels) + $1] * w[q][pair.path * plan.channels + $1]
-                        }
-                    }
-                }
-            }
-        }
-        var dh = [Double](repeating: 0, count: e * c.hidden)
-        var dy = [Double](repeating: 0, count: e * plan.shCount)
-        for edge in 0..<e {
-            let el = c.nodeElements[c.senders[edge]]
-            for (k, pair) in plan.pairs.enumerated() {
-                for q in 0..<c.hidden {
-                    let zq = dz[row(c.receivers[edge], el, k, c.hidden) + q]
-                    dh[edge * c.hidden + q] += y[edge][pair.sh] * zq
-                    dy[edge * plan.shCount + pair.sh] += h[edge][q] * zq
-                }
-            }
-        }
+        let dz = f.momentAdjoints(f.adjoints(dmid))
+        let (dh, dy) = (f.inputAdjoint(y, dz), f.shAdjoint(h, dz))
         #expect(maxDifference(dh, referenceDh) <= 1e-12 * maxMagnitude(referenceDh))
         #expect(maxDifference(dy, grads[1]) <= 1e-12 * maxMagnitude(grads[1]))
     }
+
     /// The training pass's algebra (dual forward along Ḣ, Ẏ with no x1 tangent, then its reverse) as the training
     /// kernels index it, against the conv's dual polynomial and that polynomial's backward, per edge, in float64.
     @Test func factoredDualAndReverseMatchTheDualPolynomial() throws {
@@ -161,7 +98,8 @@ import Testing
         let h = (0..<e).map { _ in g.doubles(hid) }, hDot = (0..<e).map { _ in g.doubles(hid) }
         let y = (0..<e).map { _ in g.doubles(plan.shCount) }, yDot = (0..<e).map { _ in g.doubles(plan.shCount) }
         let w = (0..<hid).map { _ in g.doubles(cols) }
-        let mBar = (0..<n).map { _ in g.doubles(plan.midWidth) }, mDotBar = (0..<n).map { _ in g.doubles(plan.midWidth) }
+        let mBar = (0..<n).map { _ in g.doubles(plan.midWidth) }
+        let mDotBar = (0..<n).map { _ in g.doubles(plan.midWidth) }
         let x1 = c.x1(plan)
         func times(_ rows: [[Double]]) -> [Double] {
             rows.flatMap { r in (0..<cols).map { col in (0..<hid).reduce(0) { $0 + r[$1] * w[$1][col] } } }
@@ -198,123 +136,21 @@ import Testing
             }
         }
 
-        // Factored, as the kernels index it.
-        func row(_ node: Int, _ el: Int, _ k: Int, _ width: Int) -> Int {
-            plan.row(node: node, element: el, pair: k, nodes: n, width: width)
-        }
-        let momentCount = plan.nodeBufferCount(nodes: n, width: hid)
-        let productCount = plan.nodeBufferCount(nodes: n, width: plan.channels)
-        var z = [Double](repeating: 0, count: momentCount), zDot = z
-        for edge in 0..<e {
-            for (k, pair) in plan.pairs.enumerated() {
-                for q in 0..<hid {
-                    let o = row(c.receivers[edge], elementOf[edge], k, hid) + q
-                    z[o] += h[edge][q] * y[edge][pair.sh]
-                    zDot[o] += hDot[edge][q] * y[edge][pair.sh] + h[edge][q] * yDot[edge][pair.sh]
-                }
-            }
-        }
-        func products(_ m: [Double]) -> [Double] {
-            var q = [Double](repeating: 0, count: productCount)
-            for node in 0..<n {
-                for el in 0..<s {
-                    for (k, pair) in plan.pairs.enumerated() {
-                        for u in 0..<plan.channels {
-                            q[row(node, el, k, plan.channels) + u] = (0..<hid).reduce(0) {
-                                $0 + m[row(node, el, k, hid) + $1] * w[$1][pair.path * plan.channels + u]
-                            }
-                        }
-                    }
-                }
-            }
-            return q
-        }
-        let (q, qDot) = (products(z), products(zDot))
-        func combine(_ q: [Double]) -> [Double] {
-            var mid = [Double](repeating: 0, count: n * plan.midWidth)
-            for node in 0..<n {
-                for t in plan.terms {
-                    for el in 0..<s {
-                        for u in 0..<plan.channels {
-                            mid[node * plan.midWidth + t.mid + u] +=
-                                t.coefficient * x1[el][t.x1 + u] * q[row(node, el, t.pair, plan.channels) + u]
-                        }
-                    }
-                }
-            }
-            return mid
-        }
-        for (factored, reference) in [(combine(q), forward[0]), (combine(qDot), forward[1])] {
+        // Factored, as the kernels index it (the moments are linear in h and in Y).
+        let f = FactoredMirror(plan: plan, graph: c, w: w, x1: x1)
+        let z = f.moments(h, y), zDot = sum(f.moments(hDot, y), f.moments(h, yDot))
+        let (q, qDot) = (f.products(z), f.products(zDot))
+        for (factored, reference) in [(f.combine(q), forward[0]), (f.combine(qDot), forward[1])] {
             let referenceIrMul = IrMulLayout.toIrMul(reference, operand: midOperand)
             #expect(maxDifference(factored, referenceIrMul) <= 1e-12 * maxMagnitude(referenceIrMul))
         }
         // Reverse: x̄1 per element, V, V̇, Z̄, Ż̄, the weight gradient per path, per-edge h̄ and ḣ̄.
-        var x1Bar = [Double](repeating: 0, count: s * plan.x1Width)
-        func adjoints(_ dmid: [[Double]]) -> [Double] {
-            var v = [Double](repeating: 0, count: productCount)
-            for node in 0..<n {
-                for t in plan.terms {
-                    for el in 0..<s {
-                        for u in 0..<plan.channels {
-                            v[row(node, el, t.pair, plan.channels) + u] +=
-                                t.coefficient * x1[el][t.x1 + u] * dmid[node][t.mid + u]
-                        }
-                    }
-                }
-            }
-            return v
-        }
-        for node in 0..<n {
-            for t in plan.terms {
-                for el in 0..<s {
-                    for u in 0..<plan.channels {
-                        let o = row(node, el, t.pair, plan.channels) + u
-                        x1Bar[el * plan.x1Width + t.x1 + u] += t.coefficient
-                            * (q[o] * mBar[node][t.mid + u] + qDot[o] * mDotBar[node][t.mid + u])
-                    }
-                }
-            }
-        }
-        let (v, vDot) = (adjoints(mBar), adjoints(mDotBar))
-        func momentAdjoints(_ v: [Double]) -> [Double] {
-            var zBar = [Double](repeating: 0, count: momentCount)
-            for node in 0..<n {
-                for el in 0..<s {
-                    for (k, pair) in plan.pairs.enumerated() {
-                        for qi in 0..<hid {
-                            zBar[row(node, el, k, hid) + qi] = (0..<plan.channels).reduce(0) {
-                                $0 + v[row(node, el, k, plan.channels) + $1] * w[qi][pair.path * plan.channels + $1]
-                            }
-                        }
-                    }
-                }
-            }
-            return zBar
-        }
-        let (zBar, zDotBar) = (momentAdjoints(v), momentAdjoints(vDot))
-        var weightGradient = [Double](repeating: 0, count: hid * cols)
-        for node in 0..<n {
-            for el in 0..<s {
-                for (k, pair) in plan.pairs.enumerated() {
-                    for qi in 0..<hid {
-                        for u in 0..<plan.channels {
-                            let (a, b) = (row(node, el, k, hid) + qi, row(node, el, k, plan.channels) + u)
-                            weightGradient[qi * cols + pair.path * plan.channels + u] += z[a] * v[b] + zDot[a] * vDot[b]
-                        }
-                    }
-                }
-            }
-        }
-        var hBar = [Double](repeating: 0, count: e * hid), hDotBar = hBar
-        for edge in 0..<e {
-            for (k, pair) in plan.pairs.enumerated() {
-                for qi in 0..<hid {
-                    let o = row(c.receivers[edge], elementOf[edge], k, hid) + qi
-                    hBar[edge * hid + qi] += y[edge][pair.sh] * zBar[o] + yDot[edge][pair.sh] * zDotBar[o]
-                    hDotBar[edge * hid + qi] += y[edge][pair.sh] * zDotBar[o]
-                }
-            }
-        }
+        let x1Bar = sum(f.x1Adjoint(q, mBar), f.x1Adjoint(qDot, mDotBar))
+        let (v, vDot) = (f.adjoints(mBar), f.adjoints(mDotBar))
+        let (zBar, zDotBar) = (f.momentAdjoints(v), f.momentAdjoints(vDot))
+        let weightGradient = sum(f.weightGradient(z, v), f.weightGradient(zDot, vDot))
+        let hBar = sum(f.inputAdjoint(y, zBar), f.inputAdjoint(yDot, zDotBar))
+        let hDotBar = f.inputAdjoint(y, zDotBar)
         let referenceX1Bar = (0..<s).flatMap { el in
             IrMulLayout.toIrMul(Array(x1BarMulIr[(el * plan.x1Width)..<((el + 1) * plan.x1Width)]), operand: x1Operand)
         }
@@ -331,3 +167,154 @@ private func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
 }
 
 private func maxMagnitude(_ a: [Double]) -> Double { a.map(abs).max() ?? 0 }
+
+private func sum(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 + $1 } }
+
+/// The factored chain in plain float64 loops over the node buffers as
+/// ``FactoredConvPlan/row(node:element:pair:nodes:width:)`` lays them out (the generated kernels' indexing), for one
+/// graph, last radial weight `w` `[hidden, weightColumns]` and element rows `x1` (ir_mul).
+private struct FactoredMirror {
+    let plan: FactoredConvPlan
+    let graph: FactoredConvPlanTests.Case
+    let w: [[Double]]
+    let x1: [[Double]]
+    var edges: Int { graph.senders.count }
+    var hidden: Int { graph.hidden }
+
+    func row(_ node: Int, _ element: Int, _ k: Int, _ width: Int) -> Int {
+        plan.row(node: node, element: element, pair: k, nodes: graph.nodes, width: width)
+    }
+
+    func element(ofEdge edge: Int) -> Int { graph.nodeElements[graph.senders[edge]] }
+
+    /// Every (node, element, pair) row of the node buffers.
+    func forEachRow(_ body: (_ node: Int, _ element: Int, _ k: Int, _ pair: FactoredConvPlan.Pair) -> Void) {
+        for node in 0..<graph.nodes {
+            for element in 0..<graph.elements {
+                for (k, pair) in plan.pairs.enumerated() { body(node, element, k, pair) }
+            }
+        }
+    }
+
+    /// Every (node, term, element, channel).
+    func forEachTerm(_ body: (_ node: Int, _ term: FactoredConvPlan.Term, _ element: Int, _ u: Int) -> Void) {
+        for node in 0..<graph.nodes {
+            for t in plan.terms {
+                for element in 0..<graph.elements {
+                    for u in 0..<plan.channels { body(node, t, element, u) }
+                }
+            }
+        }
+    }
+
+    /// `Z = Σ_e h_e ⊗ Y_e` per receiver, sender element and pair.
+    func moments(_ h: [[Double]], _ y: [[Double]]) -> [Double] {
+        var z = [Double](repeating: 0, count: plan.nodeBufferCount(nodes: graph.nodes, width: hidden))
+        for edge in 0..<edges {
+            for (k, pair) in plan.pairs.enumerated() {
+                for q in 0..<hidden {
+                    z[row(graph.receivers[edge], element(ofEdge: edge), k, hidden) + q] += h[edge][q] * y[edge][pair.sh]
+                }
+            }
+        }
+        return z
+    }
+
+    /// `Q = Z · W[:, path]` per row.
+    func products(_ z: [Double]) -> [Double] {
+        var q = [Double](repeating: 0, count: plan.nodeBufferCount(nodes: graph.nodes, width: plan.channels))
+        forEachRow { node, element, k, pair in
+            for u in 0..<plan.channels {
+                q[row(node, element, k, plan.channels) + u] = (0..<hidden).reduce(0) {
+                    $0 + z[row(node, element, k, hidden) + $1] * w[$1][pair.path * plan.channels + u]
+                }
+            }
+        }
+        return q
+    }
+
+    /// `mid = Σ_terms c · x1_s · Q` (ir_mul rows).
+    func combine(_ q: [Double]) -> [Double] {
+        var mid = [Double](repeating: 0, count: graph.nodes * plan.midWidth)
+        forEachTerm { node, t, element, u in
+            mid[node * plan.midWidth + t.mid + u] +=
+                t.coefficient * x1[element][t.x1 + u] * q[row(node, element, t.pair, plan.channels) + u]
+        }
+        return mid
+    }
+
+    /// `V = Σ_terms c · x1_s · dmid` (Q's adjoint).
+    func adjoints(_ dmid: [[Double]]) -> [Double] {
+        var v = [Double](repeating: 0, count: plan.nodeBufferCount(nodes: graph.nodes, width: plan.channels))
+        forEachTerm { node, t, element, u in
+            v[row(node, element, t.pair, plan.channels) + u] +=
+                t.coefficient * x1[element][t.x1 + u] * dmid[node][t.mid + u]
+        }
+        return v
+    }
+
+    /// `Z̄ = V · W[:, path]ᵀ` per row.
+    func momentAdjoints(_ v: [Double]) -> [Double] {
+        var zBar = [Double](repeating: 0, count: plan.nodeBufferCount(nodes: graph.nodes, width: hidden))
+        forEachRow { node, element, k, pair in
+            for q in 0..<hidden {
+                zBar[row(node, element, k, hidden) + q] = (0..<plan.channels).reduce(0) {
+                    $0 + v[row(node, element, k, plan.channels) + $1] * w[q][pair.path * plan.channels + $1]
+                }
+            }
+        }
+        return zBar
+    }
+
+    /// Per edge `Σ_pairs Y_e[j] · Z̄[…, q]` (d/dh from the moments' adjoint), `[edges, hidden]`.
+    func inputAdjoint(_ y: [[Double]], _ zBar: [Double]) -> [Double] {
+        var out = [Double](repeating: 0, count: edges * hidden)
+        for edge in 0..<edges {
+            for (k, pair) in plan.pairs.enumerated() {
+                for q in 0..<hidden {
+                    out[edge * hidden + q] +=
+                        y[edge][pair.sh] * zBar[row(graph.receivers[edge], element(ofEdge: edge), k, hidden) + q]
+                }
+            }
+        }
+        return out
+    }
+
+    /// Per edge `Σ_q h_e[q] · Z̄[…, q]` into each pair's Y component (d/dY), `[edges, shCount]`.
+    func shAdjoint(_ h: [[Double]], _ zBar: [Double]) -> [Double] {
+        var out = [Double](repeating: 0, count: edges * plan.shCount)
+        for edge in 0..<edges {
+            for (k, pair) in plan.pairs.enumerated() {
+                for q in 0..<hidden {
+                    out[edge * plan.shCount + pair.sh] +=
+                        h[edge][q] * zBar[row(graph.receivers[edge], element(ofEdge: edge), k, hidden) + q]
+                }
+            }
+        }
+        return out
+    }
+
+    /// `W̄[:, path] += Zᵀ · V` per path, `[hidden, weightColumns]` flat.
+    func weightGradient(_ z: [Double], _ v: [Double]) -> [Double] {
+        var out = [Double](repeating: 0, count: hidden * plan.weightColumns)
+        forEachRow { node, element, k, pair in
+            for q in 0..<hidden {
+                for u in 0..<plan.channels {
+                    out[q * plan.weightColumns + pair.path * plan.channels + u] +=
+                        z[row(node, element, k, hidden) + q] * v[row(node, element, k, plan.channels) + u]
+                }
+            }
+        }
+        return out
+    }
+
+    /// `x̄1_s = Σ_n Σ_terms c · Q · dmid`, `[elements, x1Width]` flat (ir_mul).
+    func x1Adjoint(_ q: [Double], _ dmid: [[Double]]) -> [Double] {
+        var out = [Double](repeating: 0, count: graph.elements * plan.x1Width)
+        forEachTerm { node, t, element, u in
+            out[element * plan.x1Width + t.x1 + u] +=
+                t.coefficient * q[row(node, element, t.pair, plan.channels) + u] * dmid[node][t.mid + u]
+        }
+        return out
+    }
+}
