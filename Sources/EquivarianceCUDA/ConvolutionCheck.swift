@@ -25,10 +25,16 @@ struct ConvolutionCheck {
     func reference(_ generator: inout SeededGenerator) throws -> Reference {
         let (edges, atoms) = (graph.edgeCount, graph.atomCount)
         let p = polynomial
-        let inputs = [
+        return try reference(inputs: [
             generator.doubles(edges * p.inputs[0].size), generator.doubles(atoms * p.inputs[1].size),
             generator.doubles(edges * p.inputs[2].size), generator.doubles(atoms * p.outputs[0].size),
-        ]
+        ])
+    }
+
+    /// The reference outputs for given inputs `[weight, x1, x2, dmid]` (mul_ir).
+    func reference(inputs: [[Double]]) throws -> Reference {
+        let (edges, atoms) = (graph.edgeCount, graph.atomCount)
+        let p = polynomial
         let indexing = OperandIndexing(
             inputs: [.batched, .indexed(graph.senders, rows: atoms), .batched],
             outputs: [.indexed(graph.receivers, rows: atoms)])

@@ -1,7 +1,8 @@
 // SwiftMACE, MIT licence.
 // The "equivariant kernels" group of `swiftmace selftest --device cuda`: the generated conv_tp and symmetric
-// contraction kernels (forward, derivatives, their dual training kernels, and the 16-bit feature variants) against the
-// float64 ReferenceExecutor on fresh random inputs, float32, float64 and 16-bit storage.
+// contraction kernels (forward, derivatives, their dual training kernels, the 16-bit feature variants, and the conv
+// with its per-edge weights formed on tensor cores) against the float64 ReferenceExecutor on fresh random inputs,
+// float32, float64 and 16-bit storage.
 
 import Support
 import CUDA
@@ -37,6 +38,7 @@ public enum EquivariantKernelSelftest {
         var halfConvs: [HalfStorage: ConvolutionKernels] = [:]
         var halfContractions: [HalfStorage: SymmetricContractionKernels] = [:]
         var contractionDescriptor: SymmetricContractionDescriptor?
+        var convDescriptor: ChannelwiseTensorProductDescriptor?
         let stream: CUDAStream
         do {
             stream = try CUDAStream(context: context)
@@ -48,6 +50,7 @@ public enum EquivariantKernelSelftest {
             let cache = try KernelCache(context: context)
             let start = Date()
             let descriptor = try layer2Convolution(channels: 128)
+            convDescriptor = descriptor
             conv = try ConvolutionKernels(context: context, cache: cache, descriptor: descriptor)
             let scDescriptor = try layer1Contraction(channels: 128, elements: 3)
             contractionDescriptor = scDescriptor
@@ -66,7 +69,7 @@ public enum EquivariantKernelSelftest {
                 + "monomials, \(plan?.slots.count ?? 0) slots; \(String(format: "%.1f", seconds)) s")
         }
         let buffers = ScalarBuffers(context: context, stream: stream)
-        if let conv {
+        if let conv, let convDescriptor {
             let graphs = [
                 ("water-like 192 atoms", SyntheticGraph(atomCount: 192, degree: 50, window: 96, seed: generator.next())),
                 ("48 atoms, lonely receivers and senders",
@@ -88,6 +91,13 @@ public enum EquivariantKernelSelftest {
                         guard let reference, let kernels = halfConvs[storage] else { return (false, "no reference") }
                         return try HalfFeatureCheck(buffers: buffers, storage: storage)
                             .convolution(kernels, graph: graph, reference)
+                    }
+                }
+                for storage in HalfStorage.allCases {
+                    run.check("conv_tp with per-edge weights h · W on tensor cores \(label) \(storage)") {
+                        try FusedWeightConvolutionCheck(
+                            descriptor: convDescriptor, graph: graph, buffers: buffers, storage: storage
+                        ).run(kernels: conv, generator: &generator)
                     }
                 }
                 let dualChecker = DualConvolutionCheck(kernels: conv, graph: graph, buffers: buffers)

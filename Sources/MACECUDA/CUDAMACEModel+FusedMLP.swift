@@ -22,6 +22,9 @@ extension CUDAMACEModel {
         var (out, mode): (DeviceBuffer?, ModelKernels.MLPOutput) = (w.mlpActivation, .plain)
         if factors(t, w) {
             // The factored conv reads the last layer's input itself.
+        } else if let half = runner.half, let input = w.fusedConvInputs[t] {
+            // So does a conv that forms its edge weights, in 16 bits, forward and backward.
+            (out, mode) = (input, half == .bfloat16 ? .bfloat16 : .float16)
         } else if let half = runner.half {
             (out, mode) = (w.halfEdgeInput, half == .bfloat16 ? .bfloat16 : .float16)
         } else if last.splitWeight != nil {
@@ -32,7 +35,7 @@ extension CUDAMACEModel {
                 edges: e, x: w.radial.address, weights: weights, z: preActivationAddresses(t, w), out: out?.address ?? 0,
                 mode: mode, stream: stream)
         }
-        guard let x = out, !factors(t, w) else { return }
+        guard let x = out, !factors(t, w), w.fusedConvInputs[t] == nil else { return }
         try timer.measure(stage + " last layer") { try lastRadialForward(last, x: x, t, w) }
     }
 

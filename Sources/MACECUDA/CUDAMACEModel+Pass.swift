@@ -62,6 +62,10 @@ extension CUDAMACEModel {
         try timer.measure(factors(t, w) ? "conv_tp forward (factored first layer)" : "conv_tp forward") {
             if factors(t, w) {
                 try factoredConvForward(layer: layer, w)
+            } else if let fused = fusedConv(t, w), let h = w.fusedConvInputs[t] {
+                try fused.forward(
+                    receivers: w.receiverCSR, h: h.address, x1: w.up[t].address, x2: w.sh.address, mid: w.mid.address,
+                    stream: stream)
             } else if w.chunked {
                 try chunkedConvForward(layer: layer, index: t, w)
             } else {
@@ -71,6 +75,9 @@ extension CUDAMACEModel {
             }
         }
         try timer.measure("linear") {
+            var run = run
+            // A conv that forms its own edge weights wrote `mid` in the 16-bit type the linear reads.
+            if fusedConv(t, w) != nil { run.halfFeatures.insert(w.mid.address) }
             try layer.linear.forward(w.mid, layer.residual ? w.messages[t] : w.preMessage, rows: n, accumulate: false, run)
         }
         if !layer.residual {
@@ -183,6 +190,11 @@ extension CUDAMACEModel {
             shift: energyShift, out: w.nodeEnergies, stream: stream)
     }
 
+    /// Layer `t`'s conv that forms its own per-edge weights, where the workspace runs it.
+    func fusedConv(_ t: Int, _ w: Workspace) -> FusedWeightConvolutionKernels? {
+        w.fusedConvLayers.contains(t) ? layers[t].fusedConv : nil
+    }
+
     /// Stage names of the backward start with this (the bench sums them as "force backward").
     static let backwardPrefix = "force backward: "
 
@@ -201,6 +213,11 @@ extension CUDAMACEModel {
             try timer.measure(prefix + convStage) {
                 if factors(t, w) {
                     try factoredConvBackward(layer: layer, w)
+                } else if let fused = fusedConv(t, w), let h = w.fusedConvInputs[t], let terms = w.edgeUpGradient {
+                    try fused.backward(
+                        receivers: w.receiverCSR, edges: w.edges, h: h.address, x1: w.up[t].address, x2: w.sh.address,
+                        dmid: w.midGradient.address, dweight: w.weightGradient.address, dx1Edges: terms.address,
+                        dx2Slices: w.layerSHGradient.address, stream: stream)
                 } else if w.chunked {
                     try chunkedConvBackward(layer: layer, index: t, w)
                 } else if t > 0, let edgeUpGradient = w.edgeUpGradient {
@@ -214,7 +231,9 @@ extension CUDAMACEModel {
                         dmid: w.midGradient, dweight: w.weightGradient, dx2: w.layerSHGradient, scalar: scalar,
                         stream: stream)
                 }
-                try kernels.add(w.shGradient, w.layerSHGradient, count: w.edges * kernels.source.shCount, stream: stream)
+                try kernels.add(
+                    w.shGradient, w.layerSHGradient, count: w.edges * kernels.source.shCount,
+                    parts: fusedConv(t, w)?.slices ?? 1, stream: stream)
             }
             // With edge chunks d/dx was summed chunk by chunk in the stage above.
             if t > 0 && !w.chunked {

@@ -51,6 +51,19 @@ public final class CUDAMACEModel: @unchecked Sendable {
     public var factorsFirstLayer = true
     /// Whether the model allows the factored first conv at all (``FactoredConvPlan``).
     public var factorsFirstLayerApplies: Bool { factoredConv != nil }
+    /// When passes run the convs that form their per-edge weights on tensor cores (``DeviceLayer/fusedConv``,
+    /// 16-bit policies) where a layer has them.
+    public enum ConvWeightFusion: Sendable {
+        /// On graphs large enough to fill the GPU with the fused kernels' blocks (the default).
+        case onLargeGraphs
+        /// On every graph (self-tests on small structures).
+        case always
+        /// Never: the last radial layer's GEMM writes the weights and the conv reads them (for comparisons).
+        case never
+    }
+    public var convWeightFusion = ConvWeightFusion.onLargeGraphs
+    /// Whether some layer has a conv that forms its own per-edge weights.
+    public var fusesConvWeightsApplies: Bool { layers.contains { $0.fusedConv != nil } }
     /// The workspace of the last graph evaluated, reused when the next graph has the same layout.
     var cached: Workspace?
     /// The training pass's buffers for the last graph trained on, and the weight gradients
@@ -160,10 +173,23 @@ public final class CUDAMACEModel: @unchecked Sendable {
     /// Whether a new workspace runs the factored first conv.
     var passesFactorFirstLayer: Bool { factoredConv != nil && factorsFirstLayer }
 
+    /// The layers whose conv a new workspace for a graph of `nodes` nodes runs with per-edge weights formed in the
+    /// kernel: those with ``DeviceLayer/fusedConv``, without edge chunks, but a factored first layer, where the
+    /// graph is large enough to fill the GPU with its blocks (or on every graph: ``convWeightFusion``).
+    public func fusedConvLayers(nodes: Int) -> Set<Int> {
+        guard convWeightFusion != .never, edgeChunk == nil else { return [] }
+        return Set(layers.indices.filter { t in
+            guard let fused = layers[t].fusedConv, !(t == 0 && passesFactorFirstLayer) else { return false }
+            return convWeightFusion == .always || fused.fillsDevice(rows: nodes)
+        })
+    }
+
     func workspace(for graph: AtomicGraph) throws -> Workspace {
         let layout = try GraphLayout(graph: graph, elementCount: elementCount)
         let workspace: Workspace
-        if let cached, cached.layout == layout, (cached.factored != nil) == passesFactorFirstLayer {
+        if let cached, cached.layout == layout, (cached.factored != nil) == passesFactorFirstLayer,
+            cached.fusedConvLayers == fusedConvLayers(nodes: layout.nodeCount)
+        {
             workspace = cached
         } else {
             cached = nil

@@ -60,6 +60,11 @@ struct DeviceLayer {
     /// Fused radial MLP under float32: the last layer's weight `[h, weight_numel]` as `[W_hi; W_lo]` (TF32 parts)
     /// for the backward's 3xTF32 GEMM `dW · Wᵀ`.
     let lastWeightSplit: DeviceBuffer?
+    /// Under `bf16-linear` / `fp16-linear` with the fused MLP: conv_tp with its per-edge weights formed in the kernel
+    /// from the last radial layer's 16-bit input on tensor cores (``FusedWeightConvolutionKernels``), so the pass
+    /// never writes or reads `[E, weight_numel]` weights; nil where the shapes do not fit (the conv then reads the
+    /// last layer's GEMM output).
+    let fusedConv: FusedWeightConvolutionKernels?
 
     var inputWidth: Int { linearUp.inputWidth }
     var upWidth: Int { linearUp.outputWidth }
@@ -110,6 +115,7 @@ extension DeviceLayer {
         conv = try ConvolutionKernels(
             context: runner.context, cache: cache, descriptor: interaction.conv, weightStorage: runner.half,
             halfFeatures: runner.precision.storesFeaturesInHalf)
+        fusedConv = try Self.fusedConv(interaction, fusedMLP: fusedMLP, runner: runner, cache: cache)
         linear = try DeviceLinear(interaction.linear, scale: 1 / interaction.avgNumNeighbors, runner: runner)
         skip = try DeviceSkip(interaction.skip, runner: runner)
         contractionDescriptor = product.contraction
@@ -123,6 +129,24 @@ extension DeviceLayer {
             throw CUDAError.invalidArgument(
                 "interactions.\(index): the radial MLP gives \(radialMLP.last?.outputs ?? 0) weights per edge; "
                     + "conv_tp needs \(interaction.conv.weightCount)")
+        }
+    }
+
+    /// The conv with per-edge weights formed on tensor cores, where the policy keeps the last radial layer's input in
+    /// 16 bits (`bf16-linear`, `fp16-linear`: not `bf16`, whose conv reads 16-bit features) and the fused MLP writes
+    /// it; nil where the conv's or the MLP's shapes do not fit its kernels (`EquivarianceError.unsupported`).
+    static func fusedConv(
+        _ interaction: InteractionLayer, fusedMLP: Bool, runner: GEMMRunner, cache: KernelCache
+    ) throws -> FusedWeightConvolutionKernels? {
+        guard fusedMLP, let half = runner.half, !runner.precision.storesFeaturesInHalf,
+            let last = interaction.radialMLP.last, last.activation == nil
+        else { return nil }
+        do {
+            return try FusedWeightConvolutionKernels(
+                context: runner.context, cache: cache, descriptor: interaction.conv, inputWidth: last.inputs,
+                weights: last.deviceWeight, storage: half, stream: runner.stream)
+        } catch EquivarianceError.unsupported {
+            return nil
         }
     }
 
@@ -159,3 +183,4 @@ extension RadialLayer {
     /// The weight as the device holds it: `weight · scale`.
     var deviceWeight: [Double] { weight.map { $0 * scale } }
 }
+

@@ -35,10 +35,13 @@ public enum MACEModelSelftest {
     public static let float64Energy = 1e-12, float64Forces = 1e-10, float64Virials = 1e-10
     public static let float32Energy = 1e-6
 
-    /// The variants each case runs in: every policy, and edge chunks (of 40 edges, so the fixtures' graphs split
-    /// into many) for the policies that have them.
-    static let variants: [(policy: PrecisionPolicy, chunk: Int?)] =
-        PrecisionPolicy.allCases.map { ($0, nil) } + [(.float64, 40), (.float32, 40), (.tf32, 40)]
+    /// The variants each case runs in: every policy (the 16-bit ones with their convs forming the edge weights on
+    /// tensor cores even on these small structures, ``CUDAMACEModel/ConvWeightFusion/always``), edge chunks (of 40
+    /// edges, so the fixtures' graphs split into many) for the policies that have them, and `bf16-linear` with its
+    /// convs on stored edge weights (``CUDAMACEModel/ConvWeightFusion/never``, what smaller graphs run).
+    static let variants: [(policy: PrecisionPolicy, chunk: Int?, fused: Bool)] =
+        PrecisionPolicy.allCases.map { ($0, nil, true) } + [(.float64, 40, true), (.float32, 40, true), (.tf32, 40, true)]
+        + [(.bf16Linear, nil, false)]
 
     /// Errors of one GPU evaluation against the CPU float64 one.
     struct Errors {
@@ -75,20 +78,22 @@ public enum MACEModelSelftest {
                     let cpu = try MACEModel(contentsOf: file, dtype: .float64)
                     let reference = try cpu.evaluate(configurations, computeStress: true)
                     let atoms = configurations.map(\.numAtoms)
-                    for (policy, chunk) in variants {
+                    for (policy, chunk, fused) in variants {
                         let gpu = try CUDAMACEModel(
                             model: try MACEModel(contentsOf: file, dtype: policy.dtype), context: context,
                             precision: policy, edgeChunk: chunk)
+                        gpu.convWeightFusion = fused ? .always : .never
                         let first = try gpu.evaluate(configurations, computeStress: true)
                         let second = try gpu.evaluate(configurations, computeStress: true)
                         let errors = compare(first, second, reference)
                         let (passed, detail) = verdict(errors, policy: policy, atoms: atoms)
                         let outcome = SelftestResult(
-                            name: "\(label) \(policy.rawValue)" + (chunk.map { ", edge chunks of \($0)" } ?? ""),
+                            name: "\(label) \(policy.rawValue)" + (chunk.map { ", edge chunks of \($0)" } ?? "")
+                                + (fused ? "" : ", conv on stored edge weights"),
                             passed: passed, detail: detail)
                         results.append(outcome)
                         report(outcome)
-                        if chunk == nil && policy != .float64 {
+                        if chunk == nil && fused && policy != .float64 {
                             rows.append((
                                 policy, "| \(policy.rawValue) | \(name) | \(structure) | \(atoms.reduce(0, +)) | "
                                     + "\(String(format: "%.3g", errors.energyPerAtom)) | \(text(errors.forceRMSE)) | "

@@ -24,7 +24,8 @@ import Foundation
 ///   `act_forward_{silu,tanh}_H(n, z f32, x H, scale)`: `x = scale · act(z)` rounded to H;
 ///   `act_backward_{silu,tanh}_H(n, z f32, g f32, out H, scale)`: `out = g · scale · act′(z)` rounded to H.
 /// - `node_energy(N, elements, e0, acc, scale, shift, out)`: `out = e0[element] + (acc · scale + shift)`.
-/// - `fill(n, x, value)`, `add(n, y, x)`: `y += x`.
+/// - `fill(n, x, value)`, `add(n, parts, y, x)`: `y += x[0] + … + x[parts − 1]` (`x` holds `parts` blocks of n,
+///   summed in order).
 /// - `forces(N, receiver_offsets, sender_offsets, sender_edge_ids, gv, forces)` (float64 only): `F_i = −(Σ_{e→i}
 ///   gv_e − Σ_{i→e} gv_e)`, edges sorted by receiver so a receiver's edges are `receiver_offsets[i]..<[i+1]`.
 /// - With ``mlp``: the fused radial-MLP kernels (``RadialMLPShape/code``).
@@ -194,8 +195,9 @@ struct ModelKernelSource {
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) g[i] = g[i] * scale * tanh_grad(z[i]); } \\
             extern "C" __global__ void fill_##SUFFIX(long long n, T* __restrict__ x, T v) { \\
               const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) x[i] = v; } \\
-            extern "C" __global__ void add_##SUFFIX(long long n, T* __restrict__ y, const T* __restrict__ x) { \\
-              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i < n) y[i] += x[i]; } \\
+            extern "C" __global__ void add_##SUFFIX(long long n, int parts, T* __restrict__ y, const T* __restrict__ x) { \\
+              const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; if (i >= n) return; \\
+              T s = x[i]; for (int p = 1; p < parts; ++p) s += x[p * n + i]; y[i] += s; } \\
             extern "C" __global__ void node_energy_##SUFFIX(int nodes, const int* __restrict__ elements, const T* __restrict__ e0, \\
                 const T* __restrict__ acc, T scale, T shift, T* __restrict__ out) { \\
               const int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < nodes) out[i] = e0[elements[i]] + (acc[i] * scale + shift); } \\

@@ -46,8 +46,8 @@ struct ModelKernels {
         try launch("fill", count: count, [.int64(Int64(count)), .buffer(buffer), value(v)], stream)
     }
 
-    func add(_ y: DeviceBuffer, _ x: DeviceBuffer, count: Int, stream: CUDAStream) throws {
-        try launch("add", count: count, [.int64(Int64(count)), .buffer(y), .buffer(x)], stream)
+    func add(_ y: DeviceBuffer, _ x: DeviceBuffer, count: Int, parts: Int = 1, stream: CUDAStream) throws {
+        try launch("add", count: count, [.int64(Int64(count)), .int32(Int32(parts)), .buffer(y), .buffer(x)], stream)
     }
 
     /// `x = scale · act(z)`.

@@ -36,8 +36,12 @@ final class Workspace {
     /// or none where the fused MLP runs per chunk (``chunkPreActivations``).
     let preActivations: [[DeviceBuffer?]]
     /// T (16-bit under a 16-bit policy) [E, numel] per layer; empty with edge chunks (the edge weights then exist for
-    /// one chunk at a time).
+    /// one chunk at a time); a placeholder for a factored layer 0 and for the layers in `fusedConvLayers`.
     let edgeWeights: [DeviceBuffer]
+    /// The layers whose conv forms its per-edge weights (``DeviceLayer/fusedConv``), and per layer the last radial
+    /// layer's 16-bit input `[E, h]` it reads, forward and backward (nil for the other layers).
+    let fusedConvLayers: Set<Int>
+    let fusedConvInputs: [DeviceBuffer?]
     let messages: [DeviceBuffer]
     let features: [DeviceBuffer]
     /// Per readout with a hidden layer: its pre-activation `[N, hidden]`.
@@ -78,6 +82,8 @@ final class Workspace {
     /// Two T [E, max h] (ping-pong of the GEMM radial MLP's backward); one buffer twice where every layer's MLP is
     /// fused (its backward uses only the last layer's input gradient), `[chunk, max h]` where it runs per chunk.
     let mlpGradients: [DeviceBuffer]
+    /// T [E, SH] d/dSH of one layer's conv; `[slices, E, SH]` (the per-slice sums of ``DeviceLayer/fusedConv``'s
+    /// backward) where a layer's conv forms its own weights.
     let layerSHGradient: DeviceBuffer
     let shGradient: DeviceBuffer
     let radialGradient: DeviceBuffer
@@ -135,6 +141,11 @@ final class Workspace {
         senderEdgeIDs = try ints(layout.senderCSR.edgeIDs)
 
         let layers = model.layers
+        let fusedConvLayers = model.fusedConvLayers(nodes: n)
+        self.fusedConvLayers = fusedConvLayers
+        fusedConvInputs = try layers.indices.map { t in
+            try fusedConvLayers.contains(t) ? run.halfBuffer(e * (layers[t].radialMLP.last?.inputs ?? 1)) : nil
+        }
         // Hidden widths only: the last layer writes the edge weights (their own buffers).
         let maxHidden = layers.flatMap { $0.radialMLP.dropLast().map(\.outputs) }.max() ?? 1
         let maxWeights = layers.map(\.weightCount).max() ?? 1
@@ -192,9 +203,10 @@ final class Workspace {
             (chunkPipeline, chunkInput, chunkUpGradient) = (nil, nil, nil)
             chunkPreActivations = []
             let edgeBuffer = { (count: Int) in run.half == nil ? try run.buffer(count) : try run.halfBuffer(count) }
-            // The factored first conv never forms layer 0's edge weights.
+            // The factored first conv never forms layer 0's edge weights, nor a fused conv its layer's.
             edgeWeights = try layers.enumerated().map { t, layer in
-                try edgeBuffer(t == 0 && model.passesFactorFirstLayer ? 1 : e * layer.weightCount)
+                let formed = (t == 0 && model.passesFactorFirstLayer) || fusedConvLayers.contains(t)
+                return try edgeBuffer(formed ? 1 : e * layer.weightCount)
             }
             weightGradient = try edgeBuffer(e * maxWeights)
         }
@@ -243,7 +255,8 @@ final class Workspace {
         let mlpRows = chunkPreActivations.isEmpty ? e : receiverChunks.map(\.chunk.positions.count).max() ?? 1
         let mlpGradient = try run.buffer(mlpRows * maxHidden)
         mlpGradients = [mlpGradient, fused ? mlpGradient : try run.buffer(e * maxHidden)]
-        layerSHGradient = try run.buffer(e * model.kernels.source.shCount)
+        let shSlices = fusedConvLayers.compactMap { layers[$0].fusedConv?.slices }.max() ?? 1
+        layerSHGradient = try run.buffer(shSlices * e * model.kernels.source.shCount)
         shGradient = try run.buffer(e * model.kernels.source.shCount)
         radialGradient = try run.buffer(e * model.kernels.source.besselCount)
         energySeed = try run.buffer(n)
@@ -256,7 +269,8 @@ final class Workspace {
         // Last, and only where it leaves a reserve free (float64 at 24000 water atoms: 8.3 GiB of a nearly full
         // H100): otherwise d/dx runs the sender-CSR kernel that gathers d/d(conv output) per edge.
         let edgeTerms = e * widest(\.upWidth)
-        edgeUpGradient = try model.edgeChunk == nil && layers.count > 1
+        // A fused conv's backward always writes the terms (its own edge weights left that room free).
+        edgeUpGradient = try !fusedConvLayers.isEmpty || model.edgeChunk == nil && layers.count > 1
             && Self.leavesReserve(edgeTerms * (halfFeatureStorage ? 2 : run.elementSize), context)
             ? feature(edgeTerms) : nil
         let stored = up + messages + [mid, preMessage, product] + [edgeUpGradient].compactMap { $0 }

@@ -177,13 +177,13 @@ public struct GraphKernelGenerator {
         operand.segments[..<segment].reduce(0) { $0 + ($1.last ?? 0) } + index
     }
 
-    private func inputName(_ n: Int, _ comp: Int) -> String { "a\(n)_\(comp)" }
-    private func outputName(_ k: Int, _ comp: Int) -> String {
+    func inputName(_ n: Int, _ comp: Int) -> String { "a\(n)_\(comp)" }
+    func outputName(_ k: Int, _ comp: Int) -> String {
         (outputRoles[k] == .row ? "r" : "e") + "\(k)_\(comp)"
     }
 
     /// One statement per (path, output component, first-factor component) group, in description order.
-    private func termStatements() -> (statements: [String], inputs: [Set<Int>], outputs: [Set<Int>]) {
+    func termStatements() -> (statements: [String], inputs: [Set<Int>], outputs: [Set<Int>]) {
         var statements: [String] = []
         var usedInputs = [Set<Int>](repeating: [], count: polynomial.inputs.count)
         var usedOutputs = [Set<Int>](repeating: [], count: polynomial.outputs.count)

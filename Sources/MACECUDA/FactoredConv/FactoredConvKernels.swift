@@ -122,7 +122,8 @@ struct FactoredConvKernels {
                 b: GEMMOperand(
                     address: columns(of: block.path, lastWeight.address), leadingDimension: plan.weightColumns),
                 transposeB: transposed,
-                c: GEMMOperand(address: self.block(c, b, width: outer, f), leadingDimension: outer))
+                c: GEMMOperand(address: self.block(c, b, width: outer, f), leadingDimension: outer),
+                tf32: runner.half != nil)
         }
     }
 

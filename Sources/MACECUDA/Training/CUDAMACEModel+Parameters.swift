@@ -49,6 +49,9 @@ extension DeviceLayer {
         if let split = lastWeightSplit, let last = interaction.radialMLP.last {
             try runner.overwrite(split, with: Self.lastWeightSplit(last))
         }
+        if let fusedConv, let last = interaction.radialMLP.last {
+            try fusedConv.setWeights(last.deviceWeight, stream: runner.stream)
+        }
         try runner.overwrite(
             coefficients, with: try Self.coefficientTable(contraction.source.plan, product, elementCount: elementCount))
     }

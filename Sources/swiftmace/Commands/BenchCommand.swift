@@ -42,6 +42,11 @@ struct BenchCommand: ParsableCommand {
         + "weights like the others instead of per receiver and element (for comparisons)."))
     var unfactoredFirstLayer = false
 
+    @Flag(name: .customLong("unfused-conv-weights"), help: ArgumentHelp("Under bf16-linear / fp16-linear, run the "
+        + "last radial layer's GEMM and the conv on its stored output instead of forming the conv's per-edge weights "
+        + "on tensor cores inside it (for comparisons)."))
+    var unfusedConvWeights = false
+
     @Option(help: "Timed repeats (median reported).")
     var repeats: Int = 10
 
@@ -92,6 +97,9 @@ struct BenchCommand: ParsableCommand {
             gpu.factorsFirstLayer = !unfactoredFirstLayer
             report["edge_chunk"] = edgeChunk ?? NSNull()
             report["factored_first_layer"] = gpu.factorsFirstLayer && gpu.factorsFirstLayerApplies
+            gpu.convWeightFusion = unfusedConvWeights ? .never : .onLargeGraphs
+            report["fused_conv_weights"] = gpu.fusesConvWeightsApplies
+                && !gpu.fusedConvLayers(nodes: graph.numNodes).isEmpty
             let timings = try gpu.benchmark(graph, warmup: warmup, repeats: repeats)
             let cost = gpu.stepCost(nodes: atoms, edges: edges)
             median = timings.endToEnd.median
