@@ -45,6 +45,8 @@ public struct FusedWeightConvolutionSource: Sendable {
     public let midSize: Int
     /// The module: helpers, both kernels and their entry points.
     public let code: String
+    /// The sizes the kernels were generated for (fragments, tile strides).
+    private let layout: Layout
 
     /// - Throws: `EquivarianceError.unsupported` when the polynomial is not a conv_tp `[weight, x1, x2] → [mid]`
     ///   with `[C, 1]` weight segments, C a multiple of 32, `x2` without a channel and of a size divisible by 4,
@@ -83,7 +85,7 @@ public struct FusedWeightConvolutionSource: Sendable {
         x1Size = polynomial.inputs[1].size
         x2Size = x2.size
         midSize = polynomial.outputs[0].size
-        let layout = Layout(channels: channels, paths: paths, k: inputWidth, x1: x1Size, x2: x2Size, mid: midSize)
+        layout = Layout(channels: channels, paths: paths, k: inputWidth, x1: x1Size, x2: x2Size, mid: midSize)
         code = ([Self.helpers] + [
             layout.kernel(forward, name: forwardName, backward: false),
             layout.kernel(backward, name: backwardName, backward: true),
@@ -93,8 +95,7 @@ public struct FusedWeightConvolutionSource: Sendable {
     /// Shared-memory bytes a block of `warps` warps needs (the slice's fragments, then one edge-weight tile per
     /// warp).
     public func sharedMemoryBytes(warps: Int, groups: Int = 1) -> Int {
-        let layout = Layout(channels: channels, paths: paths, k: inputWidth, x1: x1Size, x2: x2Size, mid: midSize)
-        return layout.fragmentCount * 16 + warps * groups * layout.tileBytes
+        layout.fragmentCount * 16 + warps * groups * layout.tileBytes
     }
 
     /// The entry point of a kernel for a storage type.
