@@ -207,12 +207,34 @@ public final class CUDAMACEModel: @unchecked Sendable {
 
     /// Uploads `graph`'s positions into its workspace, runs a pass and reads the results back.
     func evaluate(_ graph: AtomicGraph, on workspace: Workspace, computeStress: Bool = false) throws -> [MACEOutput] {
-        let layout = workspace.layout
-        try workspace.positions.copy(from: layout.devicePositions(graph), stream: stream)
+        try uploadPositions(graph, workspace)
         try queuePass(workspace)
-        let energies = layout.toGraphOrder(try runner.download(workspace.nodeEnergies, count: graph.numNodes), width: 1)
+        return try readOutputs(graph, workspace, computeStress: computeStress)
+    }
+
+    /// Queues `graph`'s positions, in device row order, into its workspace (through its pinned host rows, once the
+    /// previous copy has left them).
+    func uploadPositions(_ graph: AtomicGraph, _ workspace: Workspace) throws {
+        let n = graph.numNodes
+        try workspace.positionsSent.synchronize()
+        workspace.layout.writeDeviceRows(graph.positions, into: workspace.hostPositions.elements(Double.self, count: 3 * n))
+        try workspace.positions.copy(from: workspace.hostPositions, byteCount: 3 * n * 8, stream: stream)
+        try workspace.positionsSent.record(on: stream)
+    }
+
+    /// Node energies and forces of the queued pass (waiting for it), mapped back to graph order, and the stress
+    /// when asked for.
+    func readOutputs(_ graph: AtomicGraph, _ workspace: Workspace, computeStress: Bool) throws -> [MACEOutput] {
+        let (layout, n) = (workspace.layout, graph.numNodes)
+        try workspace.nodeEnergies.copy(to: workspace.hostEnergies, byteCount: n * runner.elementSize, stream: stream)
+        try workspace.forces.copy(to: workspace.hostForces, byteCount: 3 * n * 8, stream: stream)
+        try stream.synchronize()
+        let energies = switch runner.scalar {
+        case .float32: layout.toGraphOrder(UnsafeBufferPointer(workspace.hostEnergies.elements(Float.self, count: n)), width: 1) { Double($0) }
+        case .float64: layout.toGraphOrder(UnsafeBufferPointer(workspace.hostEnergies.elements(Double.self, count: n)), width: 1) { $0 }
+        }
         let forces = layout.toGraphOrder(
-            try workspace.forces.toArray(of: Double.self, count: 3 * graph.numNodes, stream: stream), width: 3)
+            UnsafeBufferPointer(workspace.hostForces.elements(Double.self, count: 3 * n)), width: 3) { $0 }
         var outputs = MACEOutput.perGraph(graph, nodeEnergies: energies, forces: forces)
         if computeStress {
             let strainGradients = try strainGradients(graph, workspace)

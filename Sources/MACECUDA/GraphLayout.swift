@@ -73,16 +73,22 @@ struct GraphLayout: Sendable, Equatable {
 
     /// One vector per node (graph order) in device row order, `[N, 3]` flat.
     func deviceRows(_ vectors: [SIMD3<Double>]) -> [Double] {
-        // A plain loop: `flatMap` over three-element arrays took 5–8 ms for 24000 atoms, every pass.
-        var rows = [Double]()
-        rows.reserveCapacity(3 * nodeOrder.count)
-        for node in nodeOrder {
-            let v = vectors[node]
-            rows.append(v.x)
-            rows.append(v.y)
-            rows.append(v.z)
+        [Double](unsafeUninitializedCapacity: 3 * nodeOrder.count) { rows, initialized in
+            writeDeviceRows(vectors, into: rows)
+            initialized = 3 * nodeOrder.count
         }
-        return rows
+    }
+
+    /// ``deviceRows(_:)`` into `rows` (at least `3N` long), e.g. pinned memory a copy goes out from.
+    func writeDeviceRows(_ vectors: [SIMD3<Double>], into rows: UnsafeMutableBufferPointer<Double>) {
+        // A plain loop: `flatMap` over three-element arrays took 5–8 ms for 24000 atoms, every pass.
+        precondition(rows.count >= 3 * nodeOrder.count)
+        for (row, node) in nodeOrder.enumerated() {
+            let v = vectors[node]
+            rows[3 * row] = v.x
+            rows[3 * row + 1] = v.y
+            rows[3 * row + 2] = v.z
+        }
     }
 
     /// One-hot element rows `[rows, elementCount]` for the device rows, zero rows after the first `nodeCount`.
@@ -92,12 +98,19 @@ struct GraphLayout: Sendable, Equatable {
         return hot
     }
 
-    /// One value per device row back in the graph's node order.
-    func toGraphOrder<T>(_ values: [T], width: Int) -> [T] {
-        var result = values
-        for (row, node) in nodeOrder.enumerated() {
-            for k in 0..<width { result[node * width + k] = values[row * width + k] }
+    /// Rows of `width` values per device row back in the graph's node order, as Double.
+    func toGraphOrder<T>(_ values: UnsafeBufferPointer<T>, width: Int, _ double: (T) -> Double) -> [Double] {
+        precondition(values.count >= width * nodeOrder.count)
+        return [Double](unsafeUninitializedCapacity: width * nodeOrder.count) { result, initialized in
+            for (row, node) in nodeOrder.enumerated() {
+                for k in 0..<width { result[node * width + k] = double(values[row * width + k]) }
+            }
+            initialized = width * nodeOrder.count
         }
-        return result
+    }
+
+    /// ``toGraphOrder(_:width:_:)`` of an array of Double.
+    func toGraphOrder(_ values: [Double], width: Int) -> [Double] {
+        values.withUnsafeBufferPointer { toGraphOrder($0, width: width) { $0 } }
     }
 }

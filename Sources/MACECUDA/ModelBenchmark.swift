@@ -14,6 +14,11 @@ public struct ModelTimings: Sendable {
     /// End-to-end energy + forces, ms, median / min / max: positions upload, the pass replayed as a CUDA graph, node
     /// energies and forces downloaded (what `evaluate` does on a graph it has seen).
     public var endToEnd: (median: Double, min: Double, max: Double) = (0, 0, 0)
+    /// Where the end-to-end time goes (host clock, median ms of each, with the graph): `upload` (positions reordered
+    /// and copied), `queue` (the graph launch call), `wait` (the host blocked until the device finishes), `read`
+    /// (energies and forces downloaded and mapped to graph order); and the pass's device time between events around
+    /// `queue`. Timed in their own repeats, after ``endToEnd``.
+    public var endToEndStages: [(name: String, milliseconds: Double)] = []
     /// The same with the pass launched kernel by kernel (no graph), median ms.
     public var endToEndDirect: Double = 0
     /// The pass alone replayed as a CUDA graph (device time between events), median ms; nil when capture failed.
@@ -68,6 +73,18 @@ extension CUDAMACEModel {
             }
         }
         timings.graphError = workspace.captureError
+        var stages = StageSamples()
+        let passStart = try CUDAEvent(context: context), passEnd = try CUDAEvent(context: context)
+        for _ in 0..<repeats {
+            stages.add("upload", try Self.wallMilliseconds { try uploadPositions(graph, workspace) })
+            try passStart.record(on: stream)
+            stages.add("queue", try Self.wallMilliseconds { try queuePass(workspace) })
+            try passEnd.record(on: stream)
+            stages.add("wait", try Self.wallMilliseconds { try stream.synchronize() })
+            stages.add("read", try Self.wallMilliseconds { _ = try readOutputs(graph, workspace, computeStress: false) })
+            stages.add("pass on the device (events)", try passEnd.elapsedMilliseconds(since: passStart))
+        }
+        timings.endToEndStages = stages.medians
         // The captured pass alone, device time between events.
         if let captured = workspace.captured {
             let start = try CUDAEvent(context: context), end = try CUDAEvent(context: context)

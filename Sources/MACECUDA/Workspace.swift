@@ -14,6 +14,12 @@ final class Workspace {
 
     // The graph (device order).
     let positions: DeviceBuffer  // f64 [N, 3]
+    /// Page-locked host copies of what each evaluation moves: positions out (f64 `[N, 3]`, device rows), node
+    /// energies (T `[N]`) and forces (f64 `[N, 3]`) back; `positionsSent` marks the end of the last positions copy.
+    let hostPositions: PinnedHostBuffer
+    let hostEnergies: PinnedHostBuffer
+    let hostForces: PinnedHostBuffer
+    let positionsSent: CUDAEvent
     let shifts: DeviceBuffer  // f64 [E, 3]
     let senders: DeviceBuffer  // int32 [E]
     let receivers: DeviceBuffer  // int32 [E]
@@ -129,6 +135,10 @@ final class Workspace {
         nodes = n
         edges = e
         positions = try doubles(3 * n)
+        hostPositions = try PinnedHostBuffer(context: model.context, byteCount: 3 * n * 8)
+        hostEnergies = try PinnedHostBuffer(context: model.context, byteCount: n * run.elementSize)
+        hostForces = try PinnedHostBuffer(context: model.context, byteCount: 3 * n * 8)
+        positionsSent = try CUDAEvent(context: model.context)
         shifts = try DeviceBuffer(context: context, copying: layout.shifts.isEmpty ? [0] : layout.shifts, stream: stream)
         senders = try ints(layout.senders)
         receivers = try ints(layout.receivers)

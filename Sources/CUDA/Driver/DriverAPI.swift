@@ -19,6 +19,8 @@ struct DriverAPI: @unchecked Sendable {
     let cuMemGetInfo: @convention(c) (UnsafeMutablePointer<Int>, UnsafeMutablePointer<Int>) -> CUresult
     let cuMemAlloc: @convention(c) (UnsafeMutablePointer<CUdeviceptr>, Int) -> CUresult
     let cuMemFree: @convention(c) (CUdeviceptr) -> CUresult
+    let cuMemAllocHost: @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>, Int) -> CUresult
+    let cuMemFreeHost: @convention(c) (UnsafeMutableRawPointer?) -> CUresult
     let cuMemcpyHtoD: @convention(c) (CUdeviceptr, UnsafeRawPointer?, Int) -> CUresult
     let cuMemcpyDtoH: @convention(c) (UnsafeMutableRawPointer?, CUdeviceptr, Int) -> CUresult
     let cuMemcpyDtoD: @convention(c) (CUdeviceptr, CUdeviceptr, Int) -> CUresult
@@ -83,6 +85,8 @@ struct DriverAPI: @unchecked Sendable {
         cuMemGetInfo = try l.function("cuMemGetInfo_v2")
         cuMemAlloc = try l.function("cuMemAlloc_v2")
         cuMemFree = try l.function("cuMemFree_v2")
+        cuMemAllocHost = try l.function("cuMemAllocHost_v2")
+        cuMemFreeHost = try l.function("cuMemFreeHost")
         cuMemcpyHtoD = try l.function("cuMemcpyHtoD_v2")
         cuMemcpyDtoH = try l.function("cuMemcpyDtoH_v2")
         cuMemcpyDtoD = try l.function("cuMemcpyDtoD_v2")

@@ -54,6 +54,7 @@ public enum GPUSelftest {
         run.check("deterministic block sum float64") { try checks.blockSum(&generator) }
         run.check("graph replay equals direct launches") { try checks.graphReplay(&generator) }
         run.check("event timing") { try checks.eventTiming() }
+        run.check("pinned host copies") { try checks.pinnedRoundTrip(&generator) }
         run.check("allocator peak accounting") { try checks.allocatorAccounting() }
         let blas: CuBLAS
         do {

@@ -143,6 +143,28 @@ struct KernelChecks {
             + "graph \(perLaunch(replay)) µs/launch")
     }
 
+    /// Values out through pinned memory, doubled on the device (axpy into a zeroed buffer, twice), back through
+    /// pinned memory: both asynchronous copies in order with the kernels on the stream; 1 MiB copied each way.
+    func pinnedRoundTrip(_ generator: inout SeededGenerator) throws -> (Bool, String) {
+        let count = 1 << 17
+        let values = (0..<count).map { _ in Double.random(in: -1...1, using: &generator) }
+        let host = try PinnedHostBuffer(context: context, byteCount: count * 8)
+        let device = try DeviceBuffer(context: context, byteCount: count * 8, stream: stream)
+        let result = try DeviceBuffer(context: context, byteCount: count * 8, stream: stream)
+        _ = values.withUnsafeBufferPointer { host.elements(Double.self, count: count).update(fromContentsOf: $0) }
+        try device.copy(from: host, byteCount: count * 8, stream: stream)
+        try result.fill(byte: 0, stream: stream)
+        for _ in 0..<2 {
+            try kernels.axpy(count: count, a: 1, x: device, y: result, precision: .float64, stream: stream)
+        }
+        host.elements(Double.self, count: count).update(repeating: .nan)
+        try result.copy(to: host, byteCount: count * 8, stream: stream)
+        try stream.synchronize()
+        let back = Array(host.elements(Double.self, count: count))
+        let exact = back == values.map { 2 * $0 }
+        return (exact, "\(count) float64 out, 2x on the device, back: \(exact ? "exact" : "WRONG")")
+    }
+
     func allocatorAccounting() throws -> (Bool, String) {
         let allocator = context.allocator
         try stream.synchronize()

@@ -111,6 +111,10 @@ struct BenchCommand: ParsableCommand {
             print("sum of blocks | \(String(format: "%.3f", blockSum))")
             let replay = timings.graphReplay.map { String(format: "%.3f ms", $0) } ?? "failed (\(timings.graphError ?? ""))"
             print("CUDA graph replay of the pass: \(replay)")
+            print("end to end, host stages (median ms): "
+                + timings.endToEndStages.map { "\($0.name) \(String(format: "%.3f", $0.milliseconds))" }.joined(separator: ", "))
+            report["end_to_end_stages_ms"] = Dictionary(
+                uniqueKeysWithValues: timings.endToEndStages.map { ($0.name, $0.milliseconds) })
             print(String(format: "end to end without the graph (kernel by kernel): %.3f ms", timings.endToEndDirect))
             report["end_to_end_direct_ms"] = timings.endToEndDirect
             let floor = cost.floorMilliseconds(flopRate: Self.flopRate[dtype] ?? 51.6e12, bandwidth: Self.bandwidth)
