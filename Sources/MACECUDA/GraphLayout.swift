@@ -68,9 +68,6 @@ struct GraphLayout: Sendable, Equatable {
         senderCSR = try EdgeCSR(rows: senders.map(Int.init), gather: receivers.map(Int.init), rowCount: n, gatherCount: n)
     }
 
-    /// Positions in device row order, `[N, 3]` flat, Å.
-    func devicePositions(_ graph: AtomicGraph) -> [Double] { deviceRows(graph.positions) }
-
     /// One vector per node (graph order) in device row order, `[N, 3]` flat.
     func deviceRows(_ vectors: [SIMD3<Double>]) -> [Double] {
         [Double](unsafeUninitializedCapacity: 3 * nodeOrder.count) { rows, initialized in
@@ -107,10 +104,5 @@ struct GraphLayout: Sendable, Equatable {
             }
             initialized = width * nodeOrder.count
         }
-    }
-
-    /// ``toGraphOrder(_:width:_:)`` of an array of Double.
-    func toGraphOrder(_ values: [Double], width: Int) -> [Double] {
-        values.withUnsafeBufferPointer { toGraphOrder($0, width: width) { $0 } }
     }
 }

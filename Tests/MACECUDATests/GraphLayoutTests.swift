@@ -49,12 +49,13 @@ import TestSupport
         }
     }
 
-    @Test func devicePositionsReturnToGraphOrder() throws {
+    @Test func deviceRowsReturnToGraphOrder() throws {
         for (graph, elementCount) in try Self.graphs() {
             let layout = try GraphLayout(graph: graph, elementCount: elementCount)
-            let device = layout.devicePositions(graph)
+            let device = layout.deviceRows(graph.positions)
             #expect(device != graph.positions.flatMap { [$0.x, $0.y, $0.z] } || layout.nodeOrder == Array(0..<graph.numNodes))
-            #expect(layout.toGraphOrder(device, width: 3) == graph.positions.flatMap { [$0.x, $0.y, $0.z] })
+            let back = device.withUnsafeBufferPointer { layout.toGraphOrder($0, width: 3) { $0 } }
+            #expect(back == graph.positions.flatMap { [$0.x, $0.y, $0.z] })
         }
     }
 

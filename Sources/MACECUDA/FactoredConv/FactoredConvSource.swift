@@ -109,6 +109,21 @@ struct FactoredConvSource: Sendable {
             v += "#pragma unroll\nfor (int s = 0; s < FC_S; ++s) vbuf[\(row(k, "n", "s", "FC_C")) + u] = "
                 + "\(sum.isEmpty ? "T(0)" : sum.joined(separator: " + "));\n"
         }
+        // The forward's output and the backward's V: one block per node, thread u = channel, the x1 rows of every
+        // element loaded, then `statements` from `input` into `output`.
+        func perNodeBody(_ name: String, input: String, output: String, statements: String) -> String {
+            """
+            template <typename T>
+            __device__ __forceinline__ void \(name)(int nodes, const T* __restrict__ \(input), const T* __restrict__ x1,
+                const int* __restrict__ element_rows, T* __restrict__ \(output)) {
+              const int n = blockIdx.x, u = threadIdx.x;
+              if (n >= nodes) return;
+              T xs[FC_S][\(x1Components)];
+              fc_load_x1<T>(x1, element_rows, u, xs);
+            \(statements)
+            }
+            """
+        }
         let tables = """
             constexpr int FC_H = \(p.hidden), FC_C = \(p.channels), FC_J = \(p.shCount), FC_S = \(p.elements);
             constexpr int FC_G = \(group), FC_PAIRS = \(p.pairs.count), FC_X1 = \(p.x1Width), FC_MID = \(p.midWidth);
@@ -167,25 +182,9 @@ struct FactoredConvSource: Sendable {
                 for (int i = 0; i < \(x1Components); ++i) xs[s][i] = x1[(size_t)element_rows[s] * FC_X1 + i * FC_C + u];
             }
 
-            template <typename T>
-            __device__ __forceinline__ void fc_output_body(int nodes, const T* __restrict__ qbuf, const T* __restrict__ x1,
-                const int* __restrict__ element_rows, T* __restrict__ mid) {
-              const int n = blockIdx.x, u = threadIdx.x;
-              if (n >= nodes) return;
-              T xs[FC_S][\(x1Components)];
-              fc_load_x1<T>(x1, element_rows, u, xs);
-            \(output)
-            }
+            \(perNodeBody("fc_output_body", input: "qbuf", output: "mid", statements: output))
 
-            template <typename T>
-            __device__ __forceinline__ void fc_v_body(int nodes, const T* __restrict__ dmid, const T* __restrict__ x1,
-                const int* __restrict__ element_rows, T* __restrict__ vbuf) {
-              const int n = blockIdx.x, u = threadIdx.x;
-              if (n >= nodes) return;
-              T xs[FC_S][\(x1Components)];
-              fc_load_x1<T>(x1, element_rows, u, xs);
-            \(v)
-            }
+            \(perNodeBody("fc_v_body", input: "dmid", output: "vbuf", statements: v))
 
             template <typename T>
             __device__ __forceinline__ void fc_edge_gradient_body(int rows, const int* __restrict__ row_offsets,
